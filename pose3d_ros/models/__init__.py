@@ -1,0 +1,1 @@
+"""pose3d_ros.models"""
