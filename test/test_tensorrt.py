@@ -1,0 +1,153 @@
+"""TensorRT backend: build configuration against a fake `tensorrt` module (always), the build command's
+messages (always), and real builds and runs wherever `tensorrt` imports with a CUDA GPU (skipped elsewhere)."""
+from __future__ import annotations
+
+import sys
+from types import SimpleNamespace
+from unittest.mock import MagicMock
+
+import numpy as np
+import pytest
+
+from pose3d_ros.engines import BackendUnavailableError, DeviceUnavailableError, create_engine, cuda_device_count
+from pose3d_ros.engines.base import EngineBuildError, EngineConfig, EngineConfigError
+from pose3d_ros.engines.tensorrt_engine import batch_profile, build_serialized_engine, import_tensorrt
+from pose3d_ros.tools import build_engines
+
+
+def fake_tensorrt(parse_ok: bool = True, plan: bytes | None = b"plan") -> SimpleNamespace:
+    """Stand-in for the tensorrt module with the TensorRT 10 names the builder uses."""
+    builder, parser = MagicMock(), MagicMock()
+    parser.parse_from_file.return_value = parse_ok
+    parser.num_errors = 0 if parse_ok else 1
+    parser.get_error.return_value = "Unsupported ONNX op Foo"
+    builder.build_serialized_network.return_value = plan
+    builder.create_builder_config.return_value.get_timing_cache.return_value.serialize.return_value = b"timing"
+    return SimpleNamespace(
+        __version__="10.99-fake", Builder=MagicMock(return_value=builder), OnnxParser=MagicMock(return_value=parser),
+        Logger=type("Logger", (), {"WARNING": 2, "__init__": lambda self, level: None}),
+        NetworkDefinitionCreationFlag=SimpleNamespace(),  # TensorRT 10: no EXPLICIT_BATCH needed
+        MemoryPoolType=SimpleNamespace(WORKSPACE="WORKSPACE"), BuilderFlag=SimpleNamespace(FP16="FP16", INT8="INT8"),
+        IProgressMonitor=type("IProgressMonitor", (), {"__init__": lambda self: None}),
+        IInt8EntropyCalibrator2=type("IInt8EntropyCalibrator2", (), {"__init__": lambda self: None}),
+        builder=builder, parser=parser)
+
+
+def test_builder_configuration_with_a_fake_tensorrt(tmp_path):
+    trt = fake_tensorrt()
+    cfg = EngineConfig(precision="fp16", batch_min=1, batch_opt=4, batch_max=8, workspace_mb=512)
+    profile = batch_profile({"crops": (-1, 3, 16, 16)}, cfg, "m.onnx")
+    timing, lines = tmp_path / "timing.cache", []
+    plan = build_serialized_engine(trt, tmp_path / "m.onnx", cfg, profile, timing, tmp_path / "c", None,
+                                   lines.append)
+    assert plan == b"plan" and timing.read_bytes() == b"timing"
+    config = trt.builder.create_builder_config.return_value
+    trt.builder.create_network.assert_called_once_with(0)
+    config.set_memory_pool_limit.assert_called_once_with("WORKSPACE", 512 << 20)
+    config.set_flag.assert_called_once_with("FP16")
+    profile_obj = trt.builder.create_optimization_profile.return_value
+    profile_obj.set_shape.assert_called_once_with("crops", (1, 3, 16, 16), (4, 3, 16, 16), (8, 3, 16, 16))
+    config.add_optimization_profile.assert_called_once_with(profile_obj)
+    config.create_timing_cache.assert_called_once_with(b"")  # no timing cache on disk yet
+    monitor = config.progress_monitor
+    monitor.phase_start("Building engine", None, 3)
+    assert monitor.step_complete("Building engine", 0) is True
+    assert lines == ["TensorRT: Building engine (3 steps)", "TensorRT: Building engine step 1/3"]
+
+
+def test_builder_errors_are_clear(tmp_path):
+    cfg = EngineConfig()
+    profile = batch_profile({"x": (-1, 3)}, cfg, "m.onnx")
+    with pytest.raises(EngineBuildError, match="cannot parse.*Unsupported ONNX op Foo"):
+        build_serialized_engine(fake_tensorrt(parse_ok=False), tmp_path / "m.onnx", cfg, profile, None,
+                                tmp_path / "c", None, print)
+    with pytest.raises(EngineBuildError, match="failed to build"):
+        build_serialized_engine(fake_tensorrt(plan=None), tmp_path / "m.onnx", cfg, profile, None,
+                                tmp_path / "c", None, print)
+    with pytest.raises(EngineConfigError, match="int8_calibration_data"):
+        build_serialized_engine(fake_tensorrt(), tmp_path / "m.onnx", EngineConfig(precision="int8"), profile,
+                                None, tmp_path / "missing.calib", None, print)
+
+
+def test_batch_profile():
+    cfg = EngineConfig(batch_min=2, batch_opt=4, batch_max=16)
+    assert batch_profile({"x": (-1, 3, 8, 8)}, cfg, "m")["x"] == ((2, 3, 8, 8), (4, 3, 8, 8), (16, 3, 8, 8))
+    assert batch_profile({"x": (1, 3, 8, 8)}, cfg, "m")["x"] == ((1, 3, 8, 8),) * 3  # fixed batch in the file
+    with pytest.raises(EngineConfigError, match="dynamic dimensions besides the batch"):
+        batch_profile({"x": (-1, 3, -1, -1)}, cfg, "m.onnx")
+
+
+def test_missing_tensorrt_gives_an_install_message(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "tensorrt", None)  # import tensorrt -> ImportError, even where installed
+    with pytest.raises(BackendUnavailableError, match="pip install tensorrt"):
+        import_tensorrt()
+    model = tmp_path / "crop.onnx"
+    model.write_bytes(b"x")
+    assert build_engines.main(["--crop-model", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert "not importable" in err and "JetPack" in err and "engine='onnxruntime'" in err
+
+
+def test_build_command_reads_the_params_file(tmp_path, capsys):
+    params = tmp_path / "pose3d.yaml"
+    params.write_text("pose3d_node:\n  ros__parameters:\n    crop_model: models/crop.onnx\n"
+                      "    detector_model: models/det.onnx\n    precision: fp16\n    batch_max: 32\n"
+                      "    engine_cache_dir: /tmp/engines\n    unrelated: 3\n")
+    args = build_engines.parse_args(["--params-file", str(params), "--batch-opt", "4", "--model", "x.onnx"])
+    models, common = build_engines.collect(args)
+    assert models == [("models/det.onnx", {"batch_min": 1, "batch_opt": 1, "batch_max": 1}),
+                      ("models/crop.onnx", {}), ("x.onnx", {})]
+    assert common["precision"] == "fp16" and common["batch_max"] == 32 and common["batch_opt"] == 4
+    assert common["cache_dir"] == "/tmp/engines" and common["rebuild"] is False
+    assert build_engines.main([]) == 2 and "no models" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(cuda_device_count() > 0, reason="this machine has a GPU")
+def test_tensorrt_request_on_a_cpu_only_machine(tmp_path):
+    with pytest.raises(DeviceUnavailableError, match="needs a CUDA GPU"):
+        create_engine(tmp_path / "m.onnx", engine="tensorrt")
+
+
+# ---- real TensorRT: only where it imports and a CUDA GPU exists -------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_trt():
+    try:
+        import_tensorrt()
+    except BackendUnavailableError:
+        print("SKIP real TensorRT tests: the 'tensorrt' Python package is not importable here")
+        pytest.skip("tensorrt (with a Builder) is not importable here")
+    import torch
+
+    if not torch.cuda.is_available():
+        print("SKIP real TensorRT tests: no CUDA GPU usable by torch")
+        pytest.skip("no CUDA GPU usable by torch")
+
+
+@pytest.fixture(scope="module")
+def crop_onnx(tmp_path_factory):
+    from test_engines import export_small_model
+
+    return export_small_model(tmp_path_factory.mktemp("trt"))
+
+
+def test_real_tensorrt_parity_chunking_and_cache(real_trt, crop_onnx, tmp_path):
+    lines: list[str] = []
+    opts = dict(cache_dir=str(tmp_path), batch_min=1, batch_opt=4, batch_max=8, progress=lines.append)
+    trt_engine = create_engine(crop_onnx, engine="tensorrt", device="cuda", **opts)
+    ort_engine = create_engine(crop_onnx, engine="onnxruntime", device="cpu")
+    rng = np.random.default_rng(0)
+    for batch in (1, 3, 8, 20):  # 20 > batch_max: run in chunks
+        x = {"crops": rng.random((batch, 3, 32, 32), np.float32)}
+        a, b = trt_engine.run(x), ort_engine.run(x)
+        for name in ort_engine.output_names:
+            diff = np.abs(a[name] - b[name]).max()
+            print(f"tensorrt fp32 vs onnxruntime, batch {batch}, {name}: max abs diff {diff:.2e}")
+            assert a[name].shape == b[name].shape and diff < 1e-3
+    assert any("built" in s for s in lines)
+    again = create_engine(crop_onnx, engine="tensorrt", device="cuda", **opts)
+    assert again.path == trt_engine.path and sum("built " in s for s in lines) == 1  # loaded, not rebuilt
+    fp16 = create_engine(crop_onnx, engine="tensorrt", device="cuda", precision="fp16", cache_dir=str(tmp_path))
+    x = {"crops": rng.random((4, 3, 32, 32), np.float32)}
+    for name in ort_engine.output_names:
+        assert np.abs(fp16.run(x)[name] - ort_engine.run(x)[name]).max() < 5e-2
