@@ -1,0 +1,136 @@
+"""Temporal filters used by the tracker; time always comes from stamps (seconds), never frame counts.
+
+- `OneEuroFilter`: adaptive low-pass filter (Casiez et al., CHI 2012) vectorised over joints. Its cutoff
+  rises with the speed of each joint, so slow joints are smoothed hard and fast ones follow with little lag.
+- `ConstantVelocityKalman`: constant-velocity Kalman filter for a 3D point, one independent 2-state filter
+  per axis (position, velocity); gives the root position in metres and its velocity in m/s.
+
+Both accept NaN measurements (unknown values) and then keep their previous estimate.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def smoothing_factor(dt: np.ndarray | float, cutoff_hz: np.ndarray | float) -> np.ndarray:
+    """Exponential-smoothing factor of a first-order low-pass filter.
+
+    Args:
+        dt: time step, seconds (> 0).
+        cutoff_hz: cutoff frequency, Hz (> 0); broadcast against dt.
+    Returns:
+        alpha in (0, 1]: weight of the new sample.
+    """
+    tau = 1.0 / (2.0 * np.pi * np.asarray(cutoff_hz, dtype=np.float64))  # seconds
+    return 1.0 / (1.0 + tau / dt)
+
+
+class OneEuroFilter:
+    """One-Euro filter over an array of points of shape (J, D), e.g. (J, 3) metres.
+
+    The derivative used to adapt the cutoff is the norm of each point's velocity (one cutoff per point, shared
+    by its D coordinates), so a joint's x, y and z are smoothed alike.
+    """
+
+    def __init__(self, min_cutoff_hz: float, beta: float, d_cutoff_hz: float):
+        """Args:
+            min_cutoff_hz: cutoff at rest, Hz; lower = smoother when still, more lag.
+            beta: cutoff increase per unit of speed, Hz per (unit/s) (Hz per m/s for metres); higher = less lag
+                when moving.
+            d_cutoff_hz: cutoff of the low-pass on the speed estimate, Hz.
+        """
+        self.min_cutoff_hz = float(min_cutoff_hz)
+        self.beta = float(beta)
+        self.d_cutoff_hz = float(d_cutoff_hz)
+        self.value: np.ndarray | None = None  # (J, D) filtered values; NaN where never measured
+        self.velocity: np.ndarray | None = None  # (J, D) filtered derivative, units per second
+
+    def reset(self) -> None:
+        """Forget the state; the next sample passes through unfiltered."""
+        self.value = None
+        self.velocity = None
+
+    def __call__(self, x: np.ndarray, dt: float) -> np.ndarray:
+        """Filter one sample.
+
+        Args:
+            x: (J, D) new sample; rows with any NaN are unknown and keep their previous estimate.
+            dt: seconds since the previous sample (> 0).
+        Returns:
+            (J, D) filtered sample (a view of the internal state; copy before mutating).
+        """
+        x = np.asarray(x, dtype=np.float64)
+        known = np.isfinite(x).all(axis=-1)  # (J,)
+        if self.value is None:
+            self.value = np.where(known[:, None], x, np.nan)
+            self.velocity = np.zeros_like(self.value)
+            return self.value
+        prev = self.value
+        fresh = known & ~np.isfinite(prev).all(axis=-1)  # (J,) first measurement of this point
+        upd = known & ~fresh  # (J,) points filtered this step
+        if upd.any():
+            xu, pu = x[upd], prev[upd]  # (K, D)
+            dx = (xu - pu) / dt  # (K, D) units/s, raw derivative
+            a_d = smoothing_factor(dt, self.d_cutoff_hz)
+            dx_hat = a_d * dx + (1.0 - a_d) * self.velocity[upd]  # (K, D)
+            speed = np.linalg.norm(dx_hat, axis=-1, keepdims=True)  # (K, 1)
+            a = smoothing_factor(dt, self.min_cutoff_hz + self.beta * speed)  # (K, 1)
+            self.value[upd] = a * xu + (1.0 - a) * pu
+            self.velocity[upd] = dx_hat
+        if fresh.any():
+            self.value[fresh] = x[fresh]
+            self.velocity[fresh] = 0.0
+        return self.value
+
+
+class ConstantVelocityKalman:
+    """Constant-velocity Kalman filter for one 3D point, decoupled per axis.
+
+    State per axis: position (m) and velocity (m/s). Process noise: white acceleration with standard deviation
+    `accel_std` (m/s^2, continuous spectral density accel_std^2); measurement noise per axis `meas_std` (m).
+    """
+
+    def __init__(self, position: np.ndarray, meas_std: np.ndarray, accel_std: float, init_velocity_std: float):
+        """Args:
+            position: (3,) first measurement, metres.
+            meas_std: (3,) measurement standard deviation per axis, metres.
+            accel_std: process noise, m/s^2.
+            init_velocity_std: prior standard deviation of the unknown initial velocity, m/s.
+        """
+        self.pos = np.asarray(position, dtype=np.float64).copy()  # (3,) metres
+        self.vel = np.zeros(3)  # (3,) m/s
+        self.r = np.asarray(meas_std, dtype=np.float64) ** 2  # (3,) m^2
+        self.q = float(accel_std) ** 2  # (m/s^2)^2 per Hz
+        # Covariance per axis as its three distinct entries: pp (m^2), pv (m^2/s), vv (m^2/s^2).
+        self.pp = self.r.copy()
+        self.pv = np.zeros(3)
+        self.vv = np.full(3, float(init_velocity_std) ** 2)
+
+    def predicted(self, dt: float) -> np.ndarray:
+        """(3,) position predicted dt seconds ahead, metres (state unchanged)."""
+        return self.pos + self.vel * dt
+
+    def predict(self, dt: float) -> None:
+        """Advance the state by dt seconds (dt >= 0)."""
+        q = self.q
+        self.pos = self.pos + self.vel * dt
+        self.pp = self.pp + 2.0 * dt * self.pv + dt * dt * self.vv + q * dt**3 / 3.0
+        self.pv = self.pv + dt * self.vv + q * dt**2 / 2.0
+        self.vv = self.vv + q * dt
+
+    def update(self, z: np.ndarray) -> None:
+        """Correct with a position measurement z (3,) metres; NaN axes are skipped."""
+        z = np.asarray(z, dtype=np.float64)
+        ok = np.isfinite(z)  # (3,)
+        if not ok.any():
+            return
+        s = self.pp + self.r  # (3,) innovation variance, m^2
+        kp = self.pp / s  # (3,) position gain
+        kv = self.pv / s  # (3,) velocity gain, 1/s
+        innov = np.where(ok, z - self.pos, 0.0)  # (3,) metres
+        self.pos = self.pos + kp * innov
+        self.vel = self.vel + kv * innov
+        pp, pv, vv = self.pp, self.pv, self.vv
+        self.pp = np.where(ok, (1.0 - kp) * pp, pp)
+        self.pv = np.where(ok, (1.0 - kp) * pv, pv)
+        self.vv = np.where(ok, vv - kv * pv, vv)

@@ -1,0 +1,357 @@
+"""Multi-person 3D tracker: stable string ids, per-joint smoothing, root position and velocity.
+
+Per update (time from the message stamp, seconds):
+1. A stamp earlier than the previous one (bag loop, clock reset) ends every track (LOST) and starts afresh.
+2. Tracks not matched for longer than their coast time end (LOST once if they were published).
+3. Each track's root is predicted to the stamp by a constant-velocity Kalman filter; its pose is the predicted
+   root plus its smoothed root-relative pose.
+4. Confirmed tracks, then tentative ones, are matched to detections with the Hungarian method on
+   `w_root * root distance + w_pose * mean joint distance + w_iou * (1 - box IoU)`, gated in metres.
+5. Matched tracks update their filters; unmatched ones coast (PREDICTED); unmatched confident detections start
+   tentative tracks, published (NEW) once they have `min_hits` matches.
+Smoothing: the root goes through the Kalman filter (no lag at constant velocity), the root-relative pose through a
+One-Euro filter per joint; output joints = filtered root + filtered relative pose.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from pose3d_ros.tracking.association import assign, box_iou, pose_distances
+from pose3d_ros.tracking.filters import ConstantVelocityKalman, OneEuroFilter
+
+
+class TrackState(IntEnum):
+    """Tracking state; values equal pose3d_msgs/Skeleton3D STATE_* constants."""
+
+    NEW = 0  # first confirmed frame of the track
+    TRACKED = 1  # matched to a detection in this frame
+    PREDICTED = 2  # not detected in this frame; pose extrapolated by the motion model
+    LOST = 3  # track ended in this frame; reported once, then gone
+
+
+@dataclass
+class TrackerConfig:
+    """Tracker settings. Distances in metres, times in seconds, frequencies in Hz, boxes in pixels."""
+
+    # --- association ---
+    w_root: float = 1.0  # cost per metre of root (mean-displacement) distance
+    w_pose: float = 1.0  # cost per metre of mean per-joint distance
+    w_iou: float = 0.5  # cost of zero box overlap (cost term is w_iou * (1 - IoU)), unitless
+    cost_depth_scale: float = 1.0  # factor on camera-z differences in the 3D distances (depth is noisier)
+    gate_root_m: float = 0.35  # max root distance for a match, metres (after depth scaling)
+    gate_pose_m: float = 0.5  # max mean per-joint distance for a match, metres (after depth scaling)
+    gate_growth_mps: float = 1.0  # both gates grow by this many metres per second of coasting
+    det_min_score: float = 0.1  # detections below this score are ignored, [0, 1]
+    new_track_min_score: float = 0.3  # min detector score to start a track, [0, 1]
+    new_track_min_separation_m: float = 0.3  # no new track within this root distance of a live track, metres
+    min_joints: int = 3  # detections with fewer finite joints are ignored
+    # --- life cycle ---
+    min_hits: int = 3  # matches needed before a track is published (confirmed)
+    max_coast_s: float = 0.8  # a confirmed track coasts (PREDICTED) this long without a match, then LOST, s
+    tentative_max_coast_s: float = 0.1  # an unconfirmed track is dropped after this long without a match, s
+    exit_margin_px: float = 0.0  # with image_size given, a coasting track whose predicted box centre is more
+    #                              than this outside the image ends at once, pixels
+    backwards_tolerance_s: float = 1e-6  # a stamp earlier than the previous one by more than this resets, s
+    min_dt_s: float = 1e-3  # time steps are clamped to at least this (duplicate stamps), s
+    score_smoothing: float = 0.3  # weight of the new detector score in the track confidence EMA, [0, 1]
+    id_prefix: str = ""  # prefix of track ids (e.g. a camera name); ids are prefix + running number
+    # --- root motion model (constant-velocity Kalman filter, camera frame) ---
+    root_joint: int | None = None  # index of the root joint (pelvis); None = centroid of the known joints
+    root_meas_std_m: tuple[float, float, float] = (0.03, 0.03, 0.08)  # root measurement noise x, y, z, metres
+    root_accel_std: float = 2.0  # process noise: white acceleration std, m/s^2 (higher = less smoothing)
+    root_init_velocity_std: float = 1.5  # prior std of a new track's velocity, m/s
+    # --- per-joint smoothing of the root-relative pose (One-Euro filter) ---
+    one_euro_min_cutoff_hz: float = 1.5  # cutoff at rest, Hz (lower = smoother, more lag)
+    one_euro_beta: float = 1.0  # cutoff increase per m/s of joint speed, Hz/(m/s) (higher = less lag)
+    one_euro_d_cutoff_hz: float = 1.0  # cutoff of the joint-speed estimate, Hz
+    box_velocity_smoothing: float = 0.3  # weight of the newest box velocity in its EMA, [0, 1]
+
+
+@dataclass
+class Track:
+    """One person's track as published for one frame (a snapshot; later updates do not change it)."""
+
+    id: str  # unique for the life of the tracker (never reused, also not after reset())
+    state: TrackState
+    age: int  # frames since creation, 1 on the first frame
+    hits: int  # frames matched to a detection
+    confidence: float  # [0, 1]: smoothed detector score, decaying while coasting
+    joints: np.ndarray  # (J, 3) float64 metres, camera frame, smoothed; NaN = never seen
+    joint_confidence: np.ndarray  # (J,) float64 [0, 1]; NaN where the joint is unknown
+    root: np.ndarray  # (3,) metres, camera frame (filtered)
+    root_velocity: np.ndarray  # (3,) m/s, camera frame (filtered)
+    box: np.ndarray  # (4,) x, y, width, height, pixels (last detection, extrapolated while coasting)
+    keypoints2d: np.ndarray | None  # (J, 2) pixels, or None if never given
+    last_stamp: float  # stamp of this snapshot, seconds
+    time_since_update_s: float = 0.0  # seconds since the last matched detection
+
+
+@dataclass
+class _Tracklet:
+    """Internal mutable track state."""
+
+    id: str
+    kf: ConstantVelocityKalman  # root position (m) and velocity (m/s)
+    rel_filter: OneEuroFilter  # root-relative pose
+    rel: np.ndarray  # (J, 3) metres, filtered root-relative pose
+    joint_conf: np.ndarray  # (J,) [0, 1], NaN = unknown
+    box: np.ndarray  # (4,) px
+    box_vel: np.ndarray  # (4,) px/s
+    keypoints2d: np.ndarray | None  # (J, 2) px
+    score: float  # smoothed detector score
+    last_match_stamp: float  # s
+    kf_stamp: float  # stamp the Kalman state refers to, s
+    hits: int = 1
+    age: int = 1
+    confirmed: bool = False
+    matched_now: bool = True
+    newly_confirmed: bool = False
+    box_at_match: np.ndarray = field(default_factory=lambda: np.zeros(4))  # (4,) px, box of the last match
+
+
+class Tracker:
+    """Multi-person tracker over absolute 3D poses (see module docstring)."""
+
+    def __init__(self, config: TrackerConfig | None = None):
+        self.config = config if config is not None else TrackerConfig()
+        self._next_id = 1  # running id number, never reset
+        self._tracks: list[_Tracklet] = []
+        self._last_stamp: float | None = None
+        self._num_joints: int | None = None
+
+    # ------------------------------------------------------------------ public API
+    def reset(self) -> list[Track]:
+        """End every track. Returns the LOST snapshots of published tracks; ids keep counting."""
+        lost = [self._snapshot(t, TrackState.LOST, self._last_stamp or 0.0) for t in self._tracks if t.confirmed]
+        self._tracks = []
+        self._last_stamp = None
+        self._num_joints = None
+        return lost
+
+    def update(
+        self,
+        stamp_s: float,
+        joints: np.ndarray,
+        boxes: np.ndarray,
+        scores: np.ndarray,
+        joint_conf: np.ndarray | None = None,
+        keypoints2d: np.ndarray | None = None,
+        image_size: tuple[int, int] | None = None,
+    ) -> list[Track]:
+        """Advance the tracker to stamp_s with one frame's detections.
+
+        Args:
+            stamp_s: stamp of the source image, seconds.
+            joints: (N, J, 3) metres, camera frame; NaN = unknown joint.
+            boxes: (N, 4) x, y, width, height, pixels.
+            scores: (N,) detector scores in [0, 1].
+            joint_conf: (N, J) per-joint confidence in [0, 1], or None (known joints get 1).
+            keypoints2d: (N, J, 2) pixels, or None.
+            image_size: (width, height) pixels, or None; lets tracks that coast out of the image end at once.
+        Returns:
+            Published tracks of this frame: NEW, TRACKED and PREDICTED ones, plus LOST ones (each reported once).
+        """
+        cfg = self.config
+        stamp_s = float(stamp_s)
+        scores = np.asarray(scores, dtype=np.float64).reshape(-1)  # (N,)
+        n = len(scores)
+        joints = np.asarray(joints, dtype=np.float64)
+        joints = joints.reshape(n, joints.shape[1] if joints.ndim == 3 else 0, 3) if n == 0 else (
+            joints.reshape(n, -1, 3))  # (N, J, 3) metres
+        boxes = np.asarray(boxes, dtype=np.float64).reshape(n, 4)  # (N, 4) px
+        out: list[Track] = []
+        if self._last_stamp is not None and stamp_s < self._last_stamp - cfg.backwards_tolerance_s:
+            out += self.reset()  # time went backwards: clean restart, new ids from now on
+        if n and self._num_joints is not None and joints.shape[1] != self._num_joints:
+            raise ValueError(f"got {joints.shape[1]} joints per person, tracks have {self._num_joints}; reset()")
+        if n and self._num_joints is None:
+            self._num_joints = joints.shape[1]
+        self._last_stamp = stamp_s
+
+        # End tracks that coasted too long (also covers long gaps between frames).
+        alive = []
+        for t in self._tracks:
+            limit = cfg.max_coast_s if t.confirmed else cfg.tentative_max_coast_s
+            if stamp_s - t.last_match_stamp > limit:
+                if t.confirmed:
+                    out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
+            else:
+                t.matched_now = t.newly_confirmed = False
+                alive.append(t)
+        self._tracks = alive
+
+        # Usable detections.
+        finite = np.isfinite(joints).all(axis=-1)  # (N, J)
+        keep = np.flatnonzero((scores >= cfg.det_min_score) & (finite.sum(axis=1) >= cfg.min_joints))
+        unmatched = set(keep.tolist())
+        if self._tracks and keep.size:
+            confirmed = [i for i, t in enumerate(self._tracks) if t.confirmed]
+            tentative = [i for i, t in enumerate(self._tracks) if not t.confirmed]
+            for group in (confirmed, tentative):
+                dets = np.array(sorted(unmatched), dtype=int)
+                if not group or not dets.size:
+                    continue
+                for ti, di in self._match([self._tracks[i] for i in group], joints[dets], boxes[dets], stamp_s):
+                    t, d = self._tracks[group[ti]], int(dets[di])
+                    self._correct(t, stamp_s, joints[d], boxes[d], scores[d],
+                                  None if joint_conf is None else joint_conf[d],
+                                  None if keypoints2d is None else keypoints2d[d])
+                    unmatched.discard(d)
+
+        # Coast the unmatched tracks.
+        for t in self._tracks:
+            if not t.matched_now:
+                t.kf.predict(max(stamp_s - t.kf_stamp, 0.0))
+                t.kf_stamp = stamp_s
+                t.age += 1
+        if image_size is not None:
+            self._end_outside(image_size, out)
+
+        # Start tentative tracks from confident, unmatched detections away from live tracks.
+        roots = [t.kf.pos for t in self._tracks]
+        for d in sorted(unmatched, key=lambda i: -scores[i]):
+            if scores[d] < cfg.new_track_min_score:
+                continue
+            root = self._centroid_root(joints[d])
+            if any(np.linalg.norm(root - r) < cfg.new_track_min_separation_m for r in roots):
+                continue
+            t = self._spawn(stamp_s, joints[d], root, boxes[d], scores[d],
+                            None if joint_conf is None else joint_conf[d],
+                            None if keypoints2d is None else keypoints2d[d])
+            roots.append(root)
+            self._tracks.append(t)
+
+        for t in self._tracks:
+            if not t.confirmed:
+                continue
+            state = TrackState.NEW if t.newly_confirmed else (
+                TrackState.TRACKED if t.matched_now else TrackState.PREDICTED)
+            out.append(self._snapshot(t, state, stamp_s))
+        return out
+
+    # ------------------------------------------------------------------ internals
+    def _match(self, tracks: list[_Tracklet], joints: np.ndarray, boxes: np.ndarray,
+               stamp_s: float) -> list[tuple[int, int]]:
+        """Gated Hungarian assignment of tracks to detections (indices into the given lists)."""
+        cfg = self.config
+        pred = np.stack([t.kf.predicted(stamp_s - t.kf_stamp) + t.rel for t in tracks])  # (T, J, 3) metres
+        pred_box = np.stack([self._predicted_box(t, stamp_s) for t in tracks])  # (T, 4) px
+        root_d, pose_d = pose_distances(pred, joints, cfg.cost_depth_scale)  # (T, N) metres
+        iou = box_iou(pred_box, boxes)  # (T, N)
+        coast = np.array([stamp_s - t.last_match_stamp for t in tracks])[:, None]  # (T, 1) s
+        growth = cfg.gate_growth_mps * coast  # (T, 1) metres
+        allowed = (root_d <= cfg.gate_root_m + growth) & (pose_d <= cfg.gate_pose_m + growth)
+        cost = cfg.w_root * root_d + cfg.w_pose * pose_d + cfg.w_iou * (1.0 - iou)
+        return assign(np.where(allowed, cost, 0.0), allowed)
+
+    @staticmethod
+    def _predicted_box(t: _Tracklet, stamp_s: float) -> np.ndarray:
+        """(4,) box extrapolated from the last match, pixels."""
+        return t.box_at_match + t.box_vel * (stamp_s - t.last_match_stamp)
+
+    def _centroid_root(self, joints: np.ndarray) -> np.ndarray:
+        """(3,) root of one detected pose (J, 3): the root joint if set and known, else the known joints' mean."""
+        rj = self.config.root_joint
+        if rj is not None and np.isfinite(joints[rj]).all():
+            return joints[rj].copy()
+        return np.nanmean(joints, axis=0)
+
+    def _measured_root(self, t: _Tracklet, joints: np.ndarray) -> np.ndarray:
+        """(3,) root of a detection matched to track t, metres.
+
+        The root joint when set and known; otherwise the translation that best aligns the track's smoothed
+        relative pose with the known joints (robust to joints missing in this frame).
+        """
+        rj = self.config.root_joint
+        if rj is not None and np.isfinite(joints[rj]).all():
+            return joints[rj].copy()
+        both = np.isfinite(joints).all(axis=1) & np.isfinite(t.rel).all(axis=1)  # (J,)
+        if both.any():
+            return (joints[both] - t.rel[both]).mean(axis=0)
+        return np.nanmean(joints, axis=0)
+
+    def _spawn(self, stamp_s, joints, root, box, score, jconf, kp2d) -> _Tracklet:
+        """New tentative track from one detection."""
+        cfg = self.config
+        kf = ConstantVelocityKalman(root, np.asarray(cfg.root_meas_std_m), cfg.root_accel_std,
+                                    cfg.root_init_velocity_std)
+        rel_filter = OneEuroFilter(cfg.one_euro_min_cutoff_hz, cfg.one_euro_beta, cfg.one_euro_d_cutoff_hz)
+        rel = rel_filter(joints - root, 1.0).copy()  # (J, 3) metres
+        t = _Tracklet(id=f"{cfg.id_prefix}{self._next_id}", kf=kf, rel_filter=rel_filter, rel=rel,
+                      joint_conf=self._joint_conf(joints, jconf, None), box=np.array(box, dtype=np.float64),
+                      box_vel=np.zeros(4), keypoints2d=None if kp2d is None else np.array(kp2d, np.float64),
+                      score=float(score), last_match_stamp=stamp_s, kf_stamp=stamp_s,
+                      box_at_match=np.array(box, dtype=np.float64))
+        self._next_id += 1
+        if cfg.min_hits <= 1:
+            t.confirmed = t.newly_confirmed = True
+        return t
+
+    def _correct(self, t: _Tracklet, stamp_s, joints, box, score, jconf, kp2d) -> None:
+        """Update track t with its matched detection."""
+        cfg = self.config
+        dt_match = max(stamp_s - t.last_match_stamp, cfg.min_dt_s)  # s since the previous match
+        root = self._measured_root(t, joints)  # (3,) metres
+        t.kf.predict(max(stamp_s - t.kf_stamp, 0.0))
+        t.kf.update(root)
+        t.kf_stamp = stamp_s
+        t.rel = t.rel_filter(joints - root, dt_match).copy()  # (J, 3) metres
+        t.joint_conf = self._joint_conf(joints, jconf, t.joint_conf)
+        box = np.asarray(box, dtype=np.float64)
+        a = cfg.box_velocity_smoothing
+        t.box_vel = a * (box - t.box_at_match) / dt_match + (1.0 - a) * t.box_vel  # (4,) px/s
+        t.box = box.copy()
+        t.box_at_match = box.copy()
+        if kp2d is not None:
+            t.keypoints2d = np.array(kp2d, dtype=np.float64)
+        t.score = cfg.score_smoothing * float(score) + (1.0 - cfg.score_smoothing) * t.score
+        t.last_match_stamp = stamp_s
+        t.hits += 1
+        t.age += 1
+        t.matched_now = True
+        if not t.confirmed and t.hits >= cfg.min_hits:
+            t.confirmed = t.newly_confirmed = True
+
+    @staticmethod
+    def _joint_conf(joints: np.ndarray, jconf: np.ndarray | None, prev: np.ndarray | None) -> np.ndarray:
+        """(J,) joint confidence: this frame's where the joint is known, else the previous value (NaN if none)."""
+        known = np.isfinite(joints).all(axis=1)  # (J,)
+        new = np.ones(len(known)) if jconf is None else np.asarray(jconf, dtype=np.float64)
+        old = np.full(len(known), np.nan) if prev is None else prev
+        return np.where(known, new, old)
+
+    def _end_outside(self, image_size: tuple[int, int], out: list[Track]) -> None:
+        """End coasting tracks whose predicted box centre left the image (reported LOST if published)."""
+        w, h, m = float(image_size[0]), float(image_size[1]), self.config.exit_margin_px
+        alive = []
+        for t in self._tracks:
+            if not t.matched_now:
+                b = self._predicted_box(t, t.kf_stamp)
+                cx, cy = b[0] + 0.5 * b[2], b[1] + 0.5 * b[3]
+                if not (-m <= cx <= w + m and -m <= cy <= h + m):
+                    if t.confirmed:
+                        out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
+                    continue
+            alive.append(t)
+        self._tracks = alive
+
+    def _snapshot(self, t: _Tracklet, state: TrackState, stamp_s: float) -> Track:
+        """Immutable copy of track t for publishing."""
+        cfg = self.config
+        since = max(stamp_s - t.last_match_stamp, 0.0)  # s
+        fade = 1.0 if since <= 0 else max(0.0, 1.0 - since / max(cfg.max_coast_s, 1e-9))
+        box = self._predicted_box(t, stamp_s)  # (4,) px
+        kp = None
+        if t.keypoints2d is not None:
+            shift = (box[:2] + 0.5 * box[2:]) - (t.box_at_match[:2] + 0.5 * t.box_at_match[2:])  # (2,) px
+            kp = t.keypoints2d + shift
+        return Track(id=t.id, state=state, age=t.age, hits=t.hits, confidence=float(np.clip(t.score * fade, 0, 1)),
+                     joints=t.kf.pos + t.rel, joint_confidence=t.joint_conf * fade, root=t.kf.pos.copy(),
+                     root_velocity=t.kf.vel.copy(), box=box, keypoints2d=kp, last_stamp=stamp_s,
+                     time_since_update_s=since)
+
+
+__all__ = ["Track", "TrackState", "Tracker", "TrackerConfig"]
