@@ -1,0 +1,101 @@
+"""Absolute 3D pose from a crop's 2D and root-relative 3D prediction (REFERENCE §1).
+
+For joint j with relative position (X, Y, Z) (virtual-camera axes, metres) and normalised 2D position
+(u, v) = K_virt^-1 (pixel), the unknown translation t of the person satisfies
+`(X + tx) / (Z + tz) = u`, i.e. the two linear rows
+
+    [1, 0, -u] . t = u Z - X        [0, 1, -v] . t = v Z - Y.
+
+Rows are weighted (1 inside the crop's field of view minus a border margin, `truncated_weight`
+outside, 0 for NaN/invalid joints), the u/v column and the right-hand side are RMS-normalised so that
+the Tikhonov term `l2_regularizer * |t'|^2` is scale-free, and the 3x3 normal equations are solved in
+closed form. Joints inside the field of view may then be blended between `rel + t` and the
+back-projection of their 2D point at depth `Z + tz` (`mix_3d_inside_fov`: 1 = 3D only, 0.5 = 50/50).
+
+Works on numpy arrays and on torch tensors with any leading batch dimensions `...`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from pose3d_ros.core.crops import CropGeometry, crop_to_camera
+
+
+def _xp(x):
+    if type(x).__module__.startswith("torch"):
+        import torch
+
+        return torch
+    return np
+
+
+def reconstruct_absolute(coords2d, coords3d_rel, K, *, res: int, border_px: float = 20.0,
+                         truncated_weight: float = 1e-4, l2_regularizer: float = 1e-4,
+                         mix_3d_inside_fov: float = 0.5, valid=None):
+    """Absolute joints in each crop's virtual camera.
+
+    coords2d: (..., J, 2) crop pixels. coords3d_rel: (..., J, 3) metres, virtual-camera axes,
+    relative to any reference point. K: (..., 3, 3) virtual intrinsics. res: crop side in pixels.
+    border_px: joints closer than this to the crop border count as truncated (outside the FoV).
+    valid: optional (..., J) bool; NaN inputs are invalid too and give NaN outputs.
+    Returns (..., J, 3) metres, virtual-camera frame (NaN where invalid; all NaN if no valid joint).
+    """
+    xp = _xp(coords2d)
+    ok = xp.isfinite(coords2d).sum(-1) + xp.isfinite(coords3d_rel).sum(-1) == 5  # (..., J)
+    if valid is not None:
+        ok = ok & valid
+    p2 = xp.where(ok[..., None], coords2d, 0.0 * coords2d[..., :1] + res / 2)  # (..., J, 2) px
+    rel = xp.where(ok[..., None], coords3d_rel, 0.0)  # (..., J, 3) metres
+    Kinv = xp.linalg.inv(K)  # (..., 3, 3)
+    uv = (p2[..., None, :] * Kinv[..., None, :2, :2]).sum(-1) + Kinv[..., None, :2, 2]  # (..., J, 2)
+
+    in_fov = ((p2 >= border_px) & (p2 <= res - 1 - border_px)).sum(-1) == 2  # (..., J)
+    in_fov = in_fov & ok
+    w = xp.where(in_fov, 1.0, truncated_weight) * ok  # (..., J) row weights
+    any_in = (in_fov.sum(-1) > 0)[..., None]
+    w = w / xp.where(any_in, 1.0, truncated_weight)  # strongest joint weighs 1
+    w2 = w * w
+
+    n_ok = xp.where(ok.sum(-1) > 0, ok.sum(-1), 1)[..., None]  # (..., 1)
+    s2 = xp.sqrt(((uv * uv).sum(-1) * ok).sum(-1)[..., None] / (2 * n_ok))  # (..., 1)
+    s2 = xp.where(s2 > 1e-9, s2, 1.0)
+    b = uv * rel[..., 2:] - rel[..., :2]  # (..., J, 2) metres
+    sb = xp.sqrt(((b * b).sum(-1) * ok).sum(-1)[..., None] / (2 * n_ok))  # (..., 1)
+    sb = xp.where(sb > 1e-9, sb, 1.0)
+    un = uv / s2[..., None]  # (..., J, 2)
+    bn = b / sb[..., None]
+
+    sw = w2.sum(-1)  # (...,)
+    su, sv = (w2 * un[..., 0]).sum(-1), (w2 * un[..., 1]).sum(-1)
+    suu = (w2 * (un * un).sum(-1)).sum(-1)
+    lam = l2_regularizer
+    zero = 0.0 * sw
+    M = xp.stack([xp.stack([sw + lam, zero, -su], -1),
+                  xp.stack([zero, sw + lam, -sv], -1),
+                  xp.stack([-su, -sv, suu + lam], -1)], -2)  # (..., 3, 3)
+    r = xp.stack([(w2 * bn[..., 0]).sum(-1), (w2 * bn[..., 1]).sum(-1),
+                  -(w2 * (un * bn).sum(-1)).sum(-1)], -1)  # (..., 3)
+    tn = xp.linalg.solve(M, r[..., None])[..., 0]  # (..., 3) normalised translation
+    t = xp.stack([tn[..., 0] * sb[..., 0], tn[..., 1] * sb[..., 0],
+                  tn[..., 2] * sb[..., 0] / s2[..., 0]], -1)  # (..., 3) metres
+
+    abs3d = rel + t[..., None, :]  # (..., J, 3)
+    if mix_3d_inside_fov < 1.0:
+        depth = abs3d[..., 2:]  # (..., J, 1)
+        abs2d = xp.concatenate([uv * depth, depth], -1)
+        use = (in_fov & (depth[..., 0] > 1e-3))[..., None]
+        abs3d = xp.where(use, mix_3d_inside_fov * abs3d + (1 - mix_3d_inside_fov) * abs2d, abs3d)
+    keep = ok & (ok.sum(-1) > 0)[..., None]
+    return xp.where(keep[..., None], abs3d, float("nan"))
+
+
+def reconstruct_in_camera(coords2d: np.ndarray, coords3d_rel: np.ndarray, geom: CropGeometry,
+                          **kwargs) -> np.ndarray:
+    """`reconstruct_absolute` for N crops, rotated back to the real camera.
+
+    coords2d: (N, J, 2) crop pixels; coords3d_rel: (N, J, 3) metres, virtual axes; kwargs go to
+    `reconstruct_absolute`. Returns (N, J, 3) metres, camera optical frame.
+    """
+    virt = reconstruct_absolute(np.asarray(coords2d, np.float64), np.asarray(coords3d_rel, np.float64),
+                                geom.K, res=geom.res, **kwargs)
+    return crop_to_camera(virt, geom)
