@@ -175,3 +175,13 @@ def test_cuda_graphs_on_cpu_and_bad_settings(onnx_model):
                              (dict(engine="onnxruntime", precision="int8"), "int8")]:
         with pytest.raises(EngineConfigError, match=message):
             create_engine(onnx_model, **options)
+
+
+def test_bench_command_writes_a_table(tmp_path):
+    from pose3d_ros.tools import bench_engines
+
+    out = tmp_path / "engines.md"
+    assert bench_engines.main(["--backbone", "standin", "--input-size", "32", "--batches", "1,2",
+                               "--rounds", "1", "--output", str(out)]) == 0
+    text = out.read_text()
+    assert "| onnxruntime cpu fp32 |" in text and "| torch cpu fp32 |" in text and "batch 2" in text
