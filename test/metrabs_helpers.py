@@ -100,3 +100,10 @@ def write_release(folder: Path, state_dict: dict[str, torch.Tensor], num_points:
         with open(folder / "skeleton_infos.pkl", "wb") as f:
             pickle.dump(infos, f)
     return folder
+
+
+def random_official_state_dict(num_points: int, seed: int = 0, head_gain: float = 30.0):
+    """Official-layout EfficientNetV2-S random weights whose heatmaps are peaky and varied."""
+    sd = random_state_dict(official_effv2s_shapes(num_points), seed)
+    sd["heatmap_heads.conv_final.weight"] *= head_gain
+    return sd

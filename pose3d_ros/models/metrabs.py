@@ -1,0 +1,156 @@
+"""MeTRAbs crop model on an inference engine (the CropModel protocol of models/base.py).
+
+The network file is written by ``pose3d-export``; its JSON sidecar (``MetrabsModelInfo``) says how
+to feed it and how to read its outputs. With decoding exported, the engine returns ``coords2d`` /
+``coords3d`` directly; without, it returns the raw ``heatmaps`` and ``core.decode`` soft-argmaxes
+them on the CPU. Points are then optionally mapped to an output skeleton by the release's
+``joint_transform_matrix`` columns (a linear map; applied to 2D too, which is exact for affine
+combinations such as the official ones, whose columns sum to 1).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from pose3d_ros.core.decode import decode_metrabs_head
+from pose3d_ros.models.base import CropPrediction
+
+FORMAT = "pose3d_ros.metrabs/1"
+
+
+class _Runs(Protocol):
+    def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
+
+
+@dataclass
+class MetrabsModelInfo:
+    """The JSON sidecar of an exported MeTRAbs crop network (``<model>.json``)."""
+
+    backbone: str  # efficientnetv2-s | efficientnetv2-l | resnet50
+    input_size: int  # S, crop side in pixels
+    num_points: int  # P, points of the network's head
+    depth: int = 8  # D, depth bins
+    box_size_m: float = 2.2  # side of the metric cube, metres
+    heatmap_stride_px: int = 32  # crop pixels per heatmap cell
+    heatmap_offset_px: float = 16.0  # crop pixel of cell 0's centre
+    mix_3d_inside_fov: float = 0.5  # reconstruction blending weight from the release config
+    input_name: str = "image"
+    input_format: str = "uint8_nhwc"  # uint8_nhwc: (N,S,S,3) uint8 RGB | float_nchw: (N,3,S,S)
+    normalisation: str = "x = (u8 / 255) ** gamma; input = x * 2 - 1"
+    gamma: float = 1.0
+    with_decoding: bool = False
+    output_names: list[str] = field(default_factory=lambda: ["heatmaps"])
+    outputs_doc: str = ""  # layout and units of the outputs, in words
+    joint_names: list[str] = field(default_factory=list)  # (P,)
+    joint_edges: list[list[int]] = field(default_factory=list)  # (E, 2)
+    skeletons: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> names/edges/indices
+    joint_transform_file: str | None = None  # (P, M) .npy next to the sidecar, or None
+    source: str = ""  # release folder or "random-init"
+    format: str = FORMAT
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(asdict(self), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "MetrabsModelInfo":
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"MeTRAbs model sidecar {path} does not exist (pose3d-export "
+                                    "writes it next to the .onnx file)")
+        raw = json.loads(path.read_text())
+        if raw.get("format") != FORMAT:
+            raise ValueError(f"{path}: format {raw.get('format')!r}, expected {FORMAT!r}")
+        return cls(**raw)
+
+
+def sidecar_path(model_path: str | Path) -> Path:
+    """``model.onnx`` -> ``model.json``."""
+    return Path(model_path).with_suffix(".json")
+
+
+class MetrabsCropModel:
+    """CropModel: (N, S, S, 3) uint8 RGB crops -> 2D crop pixels + 3D metres per joint.
+
+    Args:
+        engine: anything with ``run(dict name -> array) -> dict`` (``engines.create_engine``).
+        info: the exported network's sidecar.
+        skeleton: output joint set (a key of ``info.skeletons``); None keeps the P head points.
+        joint_transform: (P, M) matrix of the release; needed when ``skeleton`` is given.
+        root_joint: name of the joint to make coords3d relative to; None keeps the metric cube
+            centre as origin (absolute reconstruction removes the offset either way).
+    """
+
+    def __init__(self, engine: _Runs, info: MetrabsModelInfo, skeleton: str | None = None,
+                 joint_transform: np.ndarray | None = None, root_joint: str | None = None):
+        self.engine = engine
+        self.info = info
+        self.input_size = info.input_size
+        self._matrix = None  # (P, J) float32 or None (identity)
+        if skeleton is None:
+            self.skeleton = f"metrabs_{info.num_points}"
+            self.joint_names = list(info.joint_names)
+            self.joint_edges = np.asarray(info.joint_edges, np.int64).reshape(-1, 2)
+        else:
+            if skeleton not in info.skeletons:
+                raise ValueError(f"skeleton {skeleton!r} is not provided by this model; "
+                                 f"available: {sorted(info.skeletons)}")
+            if joint_transform is None:
+                raise ValueError(f"skeleton {skeleton!r} needs the release's joint_transform matrix")
+            sk = info.skeletons[skeleton]
+            self.skeleton = skeleton
+            self.joint_names = list(sk["joint_names"])
+            self.joint_edges = np.asarray(sk["edges"], np.int64).reshape(-1, 2)
+            self._matrix = np.asarray(joint_transform, np.float32)[:, sk["indices"]]
+        self._root = None
+        if root_joint is not None:
+            if root_joint not in self.joint_names:
+                raise ValueError(f"root_joint {root_joint!r} is not a joint of {self.skeleton}")
+            self._root = self.joint_names.index(root_joint)
+
+    @classmethod
+    def from_file(cls, model_path: str | Path, skeleton: str | None = None,
+                  root_joint: str | None = None, engine: str = "auto", device: str = "auto",
+                  precision: str = "fp32", **engine_options: Any) -> "MetrabsCropModel":
+        """Load an exported .onnx and its sidecar through ``engines.create_engine``."""
+        from pose3d_ros.engines import create_engine
+
+        info = MetrabsModelInfo.load(sidecar_path(model_path))
+        matrix = None
+        if skeleton is not None and info.joint_transform_file:
+            matrix = np.load(Path(model_path).parent / info.joint_transform_file, allow_pickle=False)
+        runner = create_engine(model_path, engine=engine, device=device, precision=precision,
+                               **engine_options)
+        return cls(runner, info, skeleton, matrix, root_joint)
+
+    def _feed(self, crops: np.ndarray) -> np.ndarray:
+        if self.info.input_format == "uint8_nhwc":
+            return np.ascontiguousarray(crops)
+        x = (crops.astype(np.float32) / 255.0) ** self.info.gamma  # (N, S, S, 3) in [0, 1]
+        return np.ascontiguousarray((x * 2.0 - 1.0).transpose(0, 3, 1, 2))  # (N, 3, S, S)
+
+    def predict(self, crops: np.ndarray) -> CropPrediction:
+        """crops: (N, S, S, 3) uint8 RGB perspective crops."""
+        s = self.input_size
+        if crops.ndim != 4 or crops.shape[1:] != (s, s, 3) or crops.dtype != np.uint8:
+            raise ValueError(f"crops must be (N, {s}, {s}, 3) uint8 RGB, got {crops.shape} "
+                             f"{crops.dtype}")
+        if len(crops) == 0:
+            j = len(self.joint_names)
+            return CropPrediction(np.zeros((0, j, 2), np.float32), np.zeros((0, j, 3), np.float32))
+        out = self.engine.run({self.info.input_name: self._feed(crops)})
+        if self.info.with_decoding:
+            coords2d, coords3d = out["coords2d"], out["coords3d"]  # (N,P,2) px, (N,P,3) m
+        else:
+            coords2d, coords3d = decode_metrabs_head(
+                out["heatmaps"], self.info.num_points, res=s, depth=self.info.depth,
+                box_size_m=self.info.box_size_m, pixel_offset=self.info.heatmap_offset_px)
+        if self._matrix is not None:
+            coords2d = np.einsum("npk,pj->njk", coords2d, self._matrix)  # (N, J, 2) px
+            coords3d = np.einsum("npk,pj->njk", coords3d, self._matrix)  # (N, J, 3) m
+        if self._root is not None:
+            coords3d = coords3d - coords3d[:, self._root:self._root + 1]
+        return CropPrediction(np.asarray(coords2d, np.float32), np.asarray(coords3d, np.float32))
