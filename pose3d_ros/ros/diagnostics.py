@@ -1,0 +1,137 @@
+"""Node health for /diagnostics: rates, dropped frames, latency, people, engine and input problems.
+
+`NodeStats` is plain Python (counters and sliding windows, times in seconds); `diagnostic_array`
+turns a snapshot into diagnostic_msgs. Levels: ERROR while inputs are bad or missing, WARN while
+frames are being dropped or there is no CameraInfo yet, OK otherwise.
+"""
+from __future__ import annotations
+
+import collections
+import threading
+import time
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+OK, WARN, ERROR = 0, 1, 2  # diagnostic levels as ints (diagnostic_msgs stores them as bytes)
+WINDOW_S = 5.0  # rates and latency percentiles are computed over this many seconds
+PROBLEM_HOLD_S = 3.0  # a bad-input problem keeps the status at ERROR/WARN this long after its last occurrence
+
+
+class NodeStats:
+    """Thread-safe counters of the node; `now` is a monotonic clock in seconds."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._received = collections.deque()  # monotonic times of received images
+        self._processed = collections.deque()  # (time, latency_s, people)
+        self.received_total = 0
+        self.processed_total = 0
+        self.dropped_total = 0  # frames replaced by a newer one before processing
+        self.skipped_unsubscribed = 0  # frames not processed because nobody subscribed
+        self.bad_input_total = 0
+        self._problems: dict[str, tuple[int, str, float]] = {}  # key -> (level, message, last time)
+        self.engine = ""
+        self.models = ""
+        self.tracks = 0
+
+    def _trim(self, now: float) -> None:
+        while self._received and now - self._received[0] > WINDOW_S:
+            self._received.popleft()
+        while self._processed and now - self._processed[0][0] > WINDOW_S:
+            self._processed.popleft()
+
+    def on_received(self) -> None:
+        with self._lock:
+            now = self._clock()
+            self.received_total += 1
+            self._received.append(now)
+            self._trim(now)
+
+    def on_dropped(self) -> None:
+        with self._lock:
+            self.dropped_total += 1
+
+    def on_skipped(self) -> None:
+        with self._lock:
+            self.skipped_unsubscribed += 1
+
+    def on_processed(self, latency_s: float, people: int, tracks: int) -> None:
+        with self._lock:
+            now = self._clock()
+            self.processed_total += 1
+            self.tracks = tracks
+            self._processed.append((now, latency_s, people))
+            self._trim(now)
+
+    def problem(self, key: str, level: int, message: str) -> None:  # level: OK, WARN or ERROR
+        """Record a problem (key: its kind, e.g. 'image'); it shows until PROBLEM_HOLD_S after its last report."""
+        with self._lock:
+            if level >= ERROR:
+                self.bad_input_total += 1
+            self._problems[key] = (level, message, self._clock())
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._problems.pop(key, None)
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            now = self._clock()
+            self._trim(now)
+            latencies = np.array([p[1] for p in self._processed]) if self._processed else np.zeros(0)
+            problems = {k: v for k, v in self._problems.items() if now - v[2] <= PROBLEM_HOLD_S}
+            return {
+                "input_rate_hz": _rate(self._received),
+                "processed_rate_hz": _rate([p[0] for p in self._processed]),
+                "received_total": self.received_total,
+                "processed_total": self.processed_total,
+                "dropped_total": self.dropped_total,
+                "skipped_unsubscribed": self.skipped_unsubscribed,
+                "bad_input_total": self.bad_input_total,
+                "latency_p50_ms": float(np.percentile(latencies, 50) * 1e3) if latencies.size else float("nan"),
+                "latency_p95_ms": float(np.percentile(latencies, 95) * 1e3) if latencies.size else float("nan"),
+                "people": int(self._processed[-1][2]) if self._processed else 0,
+                "tracks": self.tracks,
+                "engine": self.engine,
+                "models": self.models,
+                "problems": problems,
+                "seconds_since_image": now - self._received[-1] if self._received else float("inf"),
+            }
+
+
+def _rate(times) -> float:
+    """Events per second over the window (0 with fewer than two events)."""
+    times = list(times)
+    if len(times) < 2:
+        return 0.0
+    duration = times[-1] - times[0]
+    return (len(times) - 1) / duration if duration > 0 else 0.0
+
+
+def diagnostic_array(snapshot: dict, node_name: str, hardware_id: str, stamp, stale_after_s: float = 3.0) -> DiagnosticArray:
+    """One DiagnosticStatus named '<node>: pipeline' with every number as a KeyValue."""
+    problems = snapshot["problems"]
+    level, message = OK, "running"
+    if problems:
+        worst = max(problems.values(), key=lambda p: p[0])
+        level, message = worst[0], "; ".join(p[1] for p in problems.values())
+    elif snapshot["seconds_since_image"] > stale_after_s:
+        level = WARN
+        message = "no images received" if snapshot["received_total"] == 0 else \
+            f"no image for {snapshot['seconds_since_image']:.1f} s"
+    status = DiagnosticStatus(level=bytes([level]), name=f"{node_name}: pipeline", message=message,
+                              hardware_id=hardware_id)
+    keys = ("input_rate_hz", "processed_rate_hz", "received_total", "processed_total", "dropped_total",
+            "skipped_unsubscribed", "bad_input_total", "latency_p50_ms", "latency_p95_ms", "people", "tracks",
+            "engine", "models")
+    status.values = [KeyValue(key=k, value=f"{v:.2f}" if isinstance(v, float) else str(v))
+                     for k in keys for v in [snapshot[k]]]
+    return DiagnosticArray(header=_header(stamp), status=[status])
+
+
+def _header(stamp):
+    from std_msgs.msg import Header
+
+    return Header(stamp=stamp)

@@ -1,0 +1,119 @@
+"""sensor_msgs/Image and CompressedImage -> RGB numpy arrays, without cv_bridge.
+
+Works on any object with the message fields (height, width, encoding, is_bigendian, step, data), so it
+is tested without a ROS graph. Zero-copy where the layout allows: rgb8 data with any `step` padding is
+returned as a strided view of the message buffer.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+class ImageConversionError(ValueError):
+    """The image message cannot be turned into an RGB image; the message says why."""
+
+
+# encoding -> (channels, dtype)
+_LAYOUTS = {
+    "rgb8": (3, np.uint8), "bgr8": (3, np.uint8), "rgba8": (4, np.uint8), "bgra8": (4, np.uint8),
+    "mono8": (1, np.uint8), "8UC1": (1, np.uint8), "8UC3": (3, np.uint8), "8UC4": (4, np.uint8),
+    "mono16": (1, np.uint16), "16UC1": (1, np.uint16),
+    "bayer_rggb8": (1, np.uint8), "bayer_bggr8": (1, np.uint8),
+    "bayer_gbrg8": (1, np.uint8), "bayer_grbg8": (1, np.uint8),
+    "yuv422": (2, np.uint8), "uyvy": (2, np.uint8), "yuv422_yuy2": (2, np.uint8), "yuyv": (2, np.uint8),
+}
+# OpenCV names Bayer patterns by the second row's first two pixels; ROS by the first row's.
+_BAYER = {
+    "bayer_rggb8": cv2.COLOR_BayerBG2RGB, "bayer_bggr8": cv2.COLOR_BayerRG2RGB,
+    "bayer_gbrg8": cv2.COLOR_BayerGR2RGB, "bayer_grbg8": cv2.COLOR_BayerGB2RGB,
+}
+SUPPORTED_ENCODINGS = tuple(_LAYOUTS)
+
+
+def image_to_rgb(msg) -> np.ndarray:
+    """Return the image as (H, W, 3) uint8 RGB. Raises ImageConversionError with the reason."""
+    encoding = msg.encoding
+    if encoding not in _LAYOUTS:
+        raise ImageConversionError(
+            f"unsupported image encoding '{encoding}' (supported: {', '.join(SUPPORTED_ENCODINGS)})")
+    height, width, step = int(msg.height), int(msg.width), int(msg.step)
+    if height <= 0 or width <= 0:
+        raise ImageConversionError(f"empty image ({width}x{height})")
+    channels, dtype = _LAYOUTS[encoding]
+    itemsize = np.dtype(dtype).itemsize
+    row_bytes = width * channels * itemsize
+    if step < row_bytes:
+        raise ImageConversionError(f"step {step} is smaller than width*channels*bytes = {row_bytes} ({encoding})")
+    buffer = np.frombuffer(msg.data, dtype=np.uint8)
+    if buffer.size < step * (height - 1) + row_bytes:
+        raise ImageConversionError(
+            f"truncated image data: {buffer.size} bytes for {height} rows of step {step} ({encoding})")
+    rows = buffer[: step * height].reshape(height, step) if buffer.size >= step * height else \
+        np.lib.stride_tricks.as_strided(buffer, (height, step), (step, 1))
+    pixels = rows[:, :row_bytes]  # (H, row_bytes) uint8 view, padding dropped
+    if itemsize == 2:
+        big = bool(msg.is_bigendian)
+        pixels = np.ascontiguousarray(pixels).view(">u2" if big else "<u2").astype(np.uint16)
+    image = pixels.reshape(height, width, channels)  # (H, W, C)
+    return _to_rgb(image, encoding)
+
+
+def _to_rgb(image: np.ndarray, encoding: str) -> np.ndarray:
+    if encoding in ("rgb8", "8UC3"):
+        return image  # zero-copy view (8UC3 is taken as RGB)
+    if encoding == "bgr8":
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if encoding in ("rgba8", "8UC4"):
+        return cv2.cvtColor(image, cv2.COLOR_RGBA2RGB)
+    if encoding == "bgra8":
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+    if encoding in ("mono8", "8UC1"):
+        return cv2.cvtColor(np.ascontiguousarray(image[:, :, 0]), cv2.COLOR_GRAY2RGB)
+    if encoding in ("mono16", "16UC1"):
+        return cv2.cvtColor(_mono16_to_8(image[:, :, 0]), cv2.COLOR_GRAY2RGB)
+    if encoding in _BAYER:
+        return cv2.cvtColor(np.ascontiguousarray(image[:, :, 0]), _BAYER[encoding])
+    if encoding in ("yuv422", "uyvy"):
+        return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_YUV2RGB_UYVY)
+    return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_YUV2RGB_YUYV)  # yuv422_yuy2, yuyv
+
+
+def _mono16_to_8(image: np.ndarray) -> np.ndarray:
+    """16-bit intensity -> 8 bit, stretched to the image's 99.5th percentile (works for 10/12/16-bit data)."""
+    top = float(np.percentile(image[::4, ::4], 99.5))
+    if top <= 0:
+        return np.zeros(image.shape, np.uint8)
+    return np.clip(image.astype(np.float32) * (255.0 / top), 0, 255).astype(np.uint8)
+
+
+def compressed_to_rgb(msg) -> np.ndarray:
+    """sensor_msgs/CompressedImage (JPEG/PNG) -> (H, W, 3) uint8 RGB."""
+    data = np.frombuffer(msg.data, dtype=np.uint8)
+    if data.size == 0:
+        raise ImageConversionError("empty compressed image")
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ImageConversionError(f"corrupt compressed image (format '{msg.format}', {data.size} bytes)")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """Shrink so that the longer side is <= max_side. Returns (image, factor applied to pixel coords)."""
+    longest = max(image.shape[:2])
+    if max_side <= 0 or longest <= max_side:
+        return image, 1.0
+    factor = max_side / longest
+    size = (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), factor
+
+
+def rgb_to_image_fields(image: np.ndarray, encoding: str = "rgb8") -> dict:
+    """Fields of a sensor_msgs/Image holding `image` (H, W, 3) RGB in rgb8 or bgr8 (for players/tests)."""
+    if encoding == "bgr8":
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    elif encoding != "rgb8":
+        raise ImageConversionError(f"rgb_to_image_fields supports rgb8/bgr8, not {encoding}")
+    image = np.ascontiguousarray(image)
+    return {"height": image.shape[0], "width": image.shape[1], "encoding": encoding, "is_bigendian": 0,
+            "step": image.shape[1] * 3, "data": image.tobytes()}
