@@ -44,7 +44,7 @@ def reconstruct_absolute(coords2d, coords3d_rel, K, *, res: int, border_px: floa
     ok = xp.isfinite(coords2d).sum(-1) + xp.isfinite(coords3d_rel).sum(-1) == 5  # (..., J)
     if valid is not None:
         ok = ok & valid
-    p2 = xp.where(ok[..., None], coords2d, 0.0 * coords2d[..., :1] + res / 2)  # (..., J, 2) px
+    p2 = xp.where(ok[..., None], coords2d, res / 2)  # (..., J, 2) px
     rel = xp.where(ok[..., None], coords3d_rel, 0.0)  # (..., J, 3) metres
     Kinv = xp.linalg.inv(K)  # (..., 3, 3)
     uv = (p2[..., None, :] * Kinv[..., None, :2, :2]).sum(-1) + Kinv[..., None, :2, 2]  # (..., J, 2)
