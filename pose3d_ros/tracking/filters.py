@@ -60,22 +60,28 @@ class OneEuroFilter:
             (J, D) filtered sample (a view of the internal state; copy before mutating).
         """
         x = np.asarray(x, dtype=np.float64)
-        known = np.isfinite(x).all(axis=-1)  # (J,)
         if self.value is None:
-            self.value = np.where(known[:, None], x, np.nan)
+            self.value = np.where(np.isfinite(x).all(axis=-1, keepdims=True), x, np.nan)
             self.velocity = np.zeros_like(self.value)
             return self.value
+        a_d = 1.0 / (1.0 + 1.0 / (2.0 * np.pi * self.d_cutoff_hz * dt))  # weight of the new derivative
         prev = self.value
+        if np.isfinite(x).all() and np.isfinite(prev).all():  # fast path: every point known
+            dx_hat = a_d * (x - prev) / dt + (1.0 - a_d) * self.velocity  # (J, D) units/s
+            speed = np.sqrt(np.einsum("jd,jd->j", dx_hat, dx_hat))[:, None]  # (J, 1)
+            a = smoothing_factor(dt, self.min_cutoff_hz + self.beta * speed)  # (J, 1)
+            self.value = prev + a * (x - prev)
+            self.velocity = dx_hat
+            return self.value
+        known = np.isfinite(x).all(axis=-1)  # (J,)
         fresh = known & ~np.isfinite(prev).all(axis=-1)  # (J,) first measurement of this point
         upd = known & ~fresh  # (J,) points filtered this step
         if upd.any():
             xu, pu = x[upd], prev[upd]  # (K, D)
-            dx = (xu - pu) / dt  # (K, D) units/s, raw derivative
-            a_d = smoothing_factor(dt, self.d_cutoff_hz)
-            dx_hat = a_d * dx + (1.0 - a_d) * self.velocity[upd]  # (K, D)
+            dx_hat = a_d * (xu - pu) / dt + (1.0 - a_d) * self.velocity[upd]  # (K, D) units/s
             speed = np.linalg.norm(dx_hat, axis=-1, keepdims=True)  # (K, 1)
             a = smoothing_factor(dt, self.min_cutoff_hz + self.beta * speed)  # (K, 1)
-            self.value[upd] = a * xu + (1.0 - a) * pu
+            self.value[upd] = pu + a * (xu - pu)
             self.velocity[upd] = dx_hat
         if fresh.any():
             self.value[fresh] = x[fresh]

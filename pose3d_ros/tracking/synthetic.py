@@ -53,6 +53,7 @@ class SceneConfig:
     box_noise_px: float = 3.0  # box corner noise std, pixels
     full_occlusion: bool = False  # drop detections of people hidden behind nearer ones
     camera_height_m: float = 1.4  # metres above the ground
+    min_separation_m: float = 0.6  # people's pelvises stay at least this far apart on the ground, metres
     seed: int = 0
     camera: PinholeCamera = field(default_factory=PinholeCamera)
 
@@ -214,10 +215,24 @@ def generate(cfg: SceneConfig) -> list[Frame]:
             p.heading += p.yaw_rate * dt
             p.pos = p.pos + p.speed * dt * np.array([np.cos(p.heading), 0.0, np.sin(p.heading)])
             p.phase += 2 * np.pi * dt * p.speed / (1.4 * p.scale)  # stride length 1.4 m
+        _keep_apart([p for p in people if p.start <= t - t0 <= p.end], cfg.min_separation_m)
         if t < t0:
             continue
         frames.append(_observe(cfg, cam, rng, t, people, t0))
     return frames
+
+
+def _keep_apart(people: list[_Person], min_sep: float) -> None:
+    """Push apart people closer than min_sep metres on the ground plane (bodies do not overlap)."""
+    if len(people) < 2:
+        return
+    xz = np.array([[p.pos[0], p.pos[2]] for p in people])  # (P, 2) metres
+    d = xz[:, None] - xz[None]  # (P, P, 2)
+    dist = np.linalg.norm(d, axis=-1) + np.eye(len(people)) * 1e9  # (P, P)
+    push = np.clip(min_sep - dist, 0.0, None) / 2.0  # (P, P) metres each side
+    move = (d / np.maximum(dist, 1e-6)[..., None] * push[..., None]).sum(axis=1)  # (P, 2)
+    for p, m in zip(people, move):
+        p.pos = p.pos + np.array([m[0], 0.0, m[1]])
 
 
 def _observe(cfg: SceneConfig, cam: PinholeCamera, rng: np.random.Generator, t: float,

@@ -61,11 +61,11 @@ class TrackerConfig:
     # --- root motion model (constant-velocity Kalman filter, camera frame) ---
     root_joint: int | None = None  # index of the root joint (pelvis); None = centroid of the known joints
     root_meas_std_m: tuple[float, float, float] = (0.03, 0.03, 0.08)  # root measurement noise x, y, z, metres
-    root_accel_std: float = 2.0  # process noise: white acceleration std, m/s^2 (higher = less smoothing)
+    root_accel_std: float = 1.0  # process noise: white acceleration std, m/s^2 (higher = less smoothing)
     root_init_velocity_std: float = 1.5  # prior std of a new track's velocity, m/s
     # --- per-joint smoothing of the root-relative pose (One-Euro filter) ---
     one_euro_min_cutoff_hz: float = 1.5  # cutoff at rest, Hz (lower = smoother, more lag)
-    one_euro_beta: float = 1.0  # cutoff increase per m/s of joint speed, Hz/(m/s) (higher = less lag)
+    one_euro_beta: float = 4.0  # cutoff increase per m/s of joint speed, Hz/(m/s) (higher = less lag)
     one_euro_d_cutoff_hz: float = 1.0  # cutoff of the joint-speed estimate, Hz
     box_velocity_smoothing: float = 0.3  # weight of the newest box velocity in its EMA, [0, 1]
 
@@ -268,7 +268,10 @@ class Tracker:
         rj = self.config.root_joint
         if rj is not None and np.isfinite(joints[rj]).all():
             return joints[rj].copy()
-        both = np.isfinite(joints).all(axis=1) & np.isfinite(t.rel).all(axis=1)  # (J,)
+        diff = joints - t.rel  # (J, 3) metres: each joint's vote for the root
+        if np.isfinite(diff).all():
+            return diff.mean(axis=0)
+        both = np.isfinite(diff).all(axis=1)  # (J,)
         if both.any():
             return (joints[both] - t.rel[both]).mean(axis=0)
         return np.nanmean(joints, axis=0)
