@@ -14,7 +14,7 @@ import pytest
 
 from pose3d_ros.tracking import ConstantVelocityKalman, OneEuroFilter, Tracker, TrackerConfig, TrackState
 from pose3d_ros.tracking.metrics import mot_metrics, run_tracker, smoothing_metrics
-from pose3d_ros.tracking.synthetic import NUM_JOINTS, SceneConfig, generate
+from pose3d_ros.tracking.synthetic import NUM_JOINTS, SceneConfig, generate, skeleton
 
 IMAGE_SIZE = (640, 480)  # px, the synthetic camera's
 J = NUM_JOINTS
@@ -22,8 +22,6 @@ J = NUM_JOINTS
 
 def _person(x: float, z: float) -> np.ndarray:
     """(J, 3) a fixed standing pose at (x, z), metres."""
-    from pose3d_ros.tracking.synthetic import skeleton
-
     return skeleton(np.array([x, 0.0, z]), 0.0, 0.0, 0.0, 1.0, 1.4)
 
 
@@ -71,7 +69,7 @@ def test_track_fields_units_and_nan_joints():
     np.testing.assert_allclose(t.root, np.nanmean(pose, axis=0), atol=1e-9)
     np.testing.assert_allclose(t.root_velocity, 0.0)
     assert t.keypoints2d.shape == (J, 2) and t.box.shape == (4,) and t.last_stamp == 1.0
-    # A detection without any finite joint is ignored; one with few joints still matches.
+    # A detection without any finite joint is ignored: the track coasts.
     empty = np.full((1, J, 3), np.nan)
     assert tr.update(1.033, empty, np.zeros((1, 4)), np.array([0.9]))[0].state == TrackState.PREDICTED
 
@@ -108,6 +106,18 @@ def test_long_gap_ends_tracks_and_zero_detections():
         assert all(t.state in (TrackState.PREDICTED, TrackState.LOST) for t in out)
     assert out == []
     assert tr.update(9.0, np.zeros((0, 0, 3)), np.zeros((0, 4)), np.zeros(0)) == []
+
+
+def test_track_coasting_out_of_the_image_ends_at_once():
+    tr = Tracker(TrackerConfig(min_hits=1, max_coast_s=1.0))
+    for k in range(10):  # box moving right at 300 px/s towards the right edge of a 640 px image
+        out = tr.update(k / 30, _person(1.0 + 0.1 * k, 4.0)[None], np.array([[540.0 + 10 * k, 100, 80, 200]]),
+                        np.array([0.9]))
+    assert out[0].state == TrackState.TRACKED
+    states = [[t.state for t in tr.update(10 / 30 + k / 30, np.zeros((0, J, 3)), np.zeros((0, 4)), np.zeros(0),
+                                          image_size=IMAGE_SIZE)] for k in range(6)]
+    assert TrackState.LOST in sum(states, []) and states[-1] == []
+    assert sum(states, []).count(TrackState.LOST) == 1 and len(sum(states, [])) < 6
 
 
 def test_one_euro_and_kalman_filters():

@@ -14,7 +14,7 @@ One-Euro filter per joint; output joints = filtered root + filtered relative pos
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -98,7 +98,7 @@ class _Tracklet:
     rel_filter: OneEuroFilter  # root-relative pose
     rel: np.ndarray  # (J, 3) metres, filtered root-relative pose
     joint_conf: np.ndarray  # (J,) [0, 1], NaN = unknown
-    box: np.ndarray  # (4,) px
+    box_at_match: np.ndarray  # (4,) px, box of the last matched detection
     box_vel: np.ndarray  # (4,) px/s
     keypoints2d: np.ndarray | None  # (J, 2) px
     score: float  # smoothed detector score
@@ -109,7 +109,6 @@ class _Tracklet:
     confirmed: bool = False
     matched_now: bool = True
     newly_confirmed: bool = False
-    box_at_match: np.ndarray = field(default_factory=lambda: np.zeros(4))  # (4,) px, box of the last match
 
 
 class Tracker:
@@ -284,10 +283,9 @@ class Tracker:
         rel_filter = OneEuroFilter(cfg.one_euro_min_cutoff_hz, cfg.one_euro_beta, cfg.one_euro_d_cutoff_hz)
         rel = rel_filter(joints - root, 1.0).copy()  # (J, 3) metres
         t = _Tracklet(id=f"{cfg.id_prefix}{self._next_id}", kf=kf, rel_filter=rel_filter, rel=rel,
-                      joint_conf=self._joint_conf(joints, jconf, None), box=np.array(box, dtype=np.float64),
+                      joint_conf=self._joint_conf(joints, jconf, None), box_at_match=np.array(box, np.float64),
                       box_vel=np.zeros(4), keypoints2d=None if kp2d is None else np.array(kp2d, np.float64),
-                      score=float(score), last_match_stamp=stamp_s, kf_stamp=stamp_s,
-                      box_at_match=np.array(box, dtype=np.float64))
+                      score=float(score), last_match_stamp=stamp_s, kf_stamp=stamp_s)
         self._next_id += 1
         if cfg.min_hits <= 1:
             t.confirmed = t.newly_confirmed = True
@@ -303,11 +301,10 @@ class Tracker:
         t.kf_stamp = stamp_s
         t.rel = t.rel_filter(joints - root, dt_match).copy()  # (J, 3) metres
         t.joint_conf = self._joint_conf(joints, jconf, t.joint_conf)
-        box = np.asarray(box, dtype=np.float64)
+        box = np.array(box, dtype=np.float64)  # (4,) px
         a = cfg.box_velocity_smoothing
         t.box_vel = a * (box - t.box_at_match) / dt_match + (1.0 - a) * t.box_vel  # (4,) px/s
-        t.box = box.copy()
-        t.box_at_match = box.copy()
+        t.box_at_match = box
         if kp2d is not None:
             t.keypoints2d = np.array(kp2d, dtype=np.float64)
         t.score = cfg.score_smoothing * float(score) + (1.0 - cfg.score_smoothing) * t.score
@@ -351,7 +348,7 @@ class Tracker:
         if t.keypoints2d is not None:
             shift = (box[:2] + 0.5 * box[2:]) - (t.box_at_match[:2] + 0.5 * t.box_at_match[2:])  # (2,) px
             kp = t.keypoints2d + shift
-        return Track(id=t.id, state=state, age=t.age, hits=t.hits, confidence=float(np.clip(t.score * fade, 0, 1)),
+        return Track(id=t.id, state=state, age=t.age, hits=t.hits, confidence=min(max(t.score * fade, 0.0), 1.0),
                      joints=t.kf.pos + t.rel, joint_confidence=t.joint_conf * fade, root=t.kf.pos.copy(),
                      root_velocity=t.kf.vel.copy(), box=box, keypoints2d=kp, last_stamp=stamp_s,
                      time_since_update_s=since)
