@@ -121,3 +121,23 @@ def test_empty_batch():
     geom = crop_geometry(cam, np.zeros((0, 4)))
     assert len(geom) == 0
     assert warp_crops(np.zeros((480, 640, 3), np.uint8), cam, geom).shape == (0, 256, 256, 3)
+
+
+@pytest.mark.parametrize("name", list(CAMERAS))
+def test_sampling_grid_matches_the_camera_model(name):
+    cam = CAMERAS[name]
+    boxes = np.array([[100, 50, 100, 300], [400, 100, 200, 150], [-250, -250, 400, 400]], np.float64)
+    geom = crop_geometry(cam, boxes, res=64)
+    grid = sampling_grid(cam, geom)  # (3, 64, 64, 2), OpenCV maps
+    r = np.arange(64.0)
+    pix = np.broadcast_to(np.stack(np.meshgrid(r, r), -1).reshape(1, -1, 2), (3, 64 * 64, 2))
+    ref = crop_points_to_image(pix, cam, geom).reshape(3, 64, 64, 2)  # numpy model, float64
+    valid = grid[..., 0] > -1e4
+    assert valid[:2].all()
+    assert np.abs(grid - ref)[valid].max() < 2e-3
+    if name != "none":
+        # the crop reaching far beyond the image corner is masked where the lens model folds over
+        assert 0 < (~valid[2]).sum() < valid[2].size
+        img = np.full((480, 640, 3), 200, np.uint8)
+        crop = warp_crops(img, cam, geom)[2]
+        assert np.all(crop[~valid[2]] == 0)

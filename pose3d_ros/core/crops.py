@@ -27,6 +27,10 @@ class CropGeometry:
     def __len__(self) -> int:
         return len(self.K)
 
+    def astype32(self) -> "CropGeometry":
+        """float32 copy, for fast per-pixel work."""
+        return CropGeometry(self.K.astype(np.float32), self.R.astype(np.float32), self.res)
+
 
 def lookat_rotation(forward: np.ndarray, up) -> np.ndarray:
     """Rotations whose z axis is `forward` and whose y axis points away from `up`.
@@ -104,8 +108,10 @@ def _crop_pixels_to_camera_rays(points2d: np.ndarray, geom: CropGeometry) -> np.
     c = geom.K[:, :2, 2]
     shape = (len(geom),) + (1,) * (points2d.ndim - 2)
     xy = (points2d - c.reshape(shape + (2,))) / f.reshape(shape + (1,))  # virtual normalised
-    v = np.concatenate([xy, np.ones_like(xy[..., :1])], axis=-1)
-    return np.einsum("nji,n...j->n...i", geom.R, v)
+    v = np.concatenate([xy, np.ones_like(xy[..., :1])], axis=-1)  # (N, ..., 3) virtual rays
+    if v.size == 0:
+        return v
+    return (v.reshape(len(geom), -1, 3) @ geom.R).reshape(v.shape)  # R^T v for row vectors
 
 
 # ------------------------------------------------------------------------------- OpenCV warp
@@ -117,19 +123,52 @@ def homographies(camera: Camera, geom: CropGeometry) -> np.ndarray:
 def sampling_grid(camera: Camera, geom: CropGeometry) -> np.ndarray:
     """(N, res, res, 2) float32 source-image pixel (x, y) sampled by each crop pixel.
 
-    Lens distortion is included; rays behind the camera or outside the calibrated lens region get
-    -1e5 (outside every image).
+    Lens distortion is included (cv2.initUndistortRectifyMap, with the crop rotation as the
+    rectification and the virtual K as the new camera). Rays behind the camera or outside the
+    calibrated lens region (where distortion polynomials fold back) get -1e5, outside every image.
     """
-    r = np.arange(geom.res, dtype=np.float64)
-    grid = np.stack(np.meshgrid(r, r, indexing="xy"), axis=-1)  # (res, res, 2) crop pixels (x, y)
-    rays = _crop_pixels_to_camera_rays(np.broadcast_to(grid, (len(geom),) + grid.shape), geom)
+    n, res = len(geom), geom.res
+    out = np.empty((n, res, res, 2), np.float32)
+    for i in range(n):
+        if camera.dist_model == "equidistant":
+            mx, my = cv2.fisheye.initUndistortRectifyMap(camera.K, camera.dist, geom.R[i], geom.K[i],
+                                                         (res, res), cv2.CV_32FC1)
+        else:
+            mx, my = cv2.initUndistortRectifyMap(camera.K, camera.dist if camera.dist.size else None,
+                                                 geom.R[i], geom.K[i], (res, res), cv2.CV_32FC1)
+        out[i, ..., 0], out[i, ..., 1] = mx, my
+    for i in np.nonzero(_leaves_lens(camera, geom))[0]:  # rare: mask per pixel
+        r = np.arange(res, dtype=np.float32)
+        grid = np.stack(np.meshgrid(r, r, indexing="xy"), axis=-1)[None]  # (1, res, res, 2)
+        rays = _crop_pixels_to_camera_rays(grid, _subset(geom, [i]).astype32())[0]  # (res, res, 3)
+        out[i][~_valid_rays(camera, rays)] = -1e5
+    return out
+
+
+def _subset(geom: CropGeometry, idx) -> CropGeometry:
+    return CropGeometry(geom.K[idx], geom.R[idx], geom.res)
+
+
+def _valid_rays(camera: Camera, rays: np.ndarray) -> np.ndarray:
+    """(..., 3) camera rays -> (...,) bool: in front of the camera and inside the lens region."""
     z = rays[..., 2]
     ok = z > 1e-6
-    xy = rays[..., :2] / np.where(ok, z, 1.0)[..., None]  # (N, res, res, 2) normalised
     if camera.dist_model != "none":
-        ok &= np.linalg.norm(xy, axis=-1) < camera.max_normalized_radius
-    uv = camera.project(np.concatenate([xy, np.ones_like(xy[..., :1])], axis=-1))
-    return np.where(ok[..., None], uv, -1e5).astype(np.float32)
+        r = np.linalg.norm(rays[..., :2], axis=-1) / np.where(ok, z, 1.0)
+        ok &= r < camera.max_normalized_radius
+    return ok
+
+
+def _leaves_lens(camera: Camera, geom: CropGeometry) -> np.ndarray:
+    """(N,) bool: some crop pixel looks behind the camera or outside the lens region.
+
+    z is affine over the crop and the normalised radius is convex over its (convex) image, so
+    checking the four corners is exact.
+    """
+    e = geom.res - 1.0
+    corners = np.array([[0.0, 0.0], [e, 0.0], [0.0, e], [e, e]])
+    rays = _crop_pixels_to_camera_rays(np.broadcast_to(corners, (len(geom), 4, 2)), geom)
+    return ~_valid_rays(camera, rays).all(axis=1)
 
 
 def _shrink_factors(camera: Camera, geom: CropGeometry) -> np.ndarray:
@@ -161,17 +200,17 @@ def warp_crops(image: np.ndarray, camera: Camera, geom: CropGeometry,
     pyramid = [image]
     for _ in range(int(levels.max())):
         pyramid.append(cv2.pyrDown(pyramid[-1]))
-    if camera.dist_model == "none":
-        H = homographies(camera, geom)  # (N, 3, 3) crop -> image pixels
-        for i in range(n):
-            S = np.diag([0.5 ** levels[i], 0.5 ** levels[i], 1.0])  # pyrDown keeps pixel 2i -> i
-            cv2.warpPerspective(pyramid[levels[i]], S @ H[i], (res, res), dst=out[i],
-                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        return out
-    grid = sampling_grid(camera, geom)  # (N, res, res, 2) image pixels
-    for i in range(n):
-        m = grid[i] * np.float32(0.5 ** levels[i])
+    use_grid = _leaves_lens(camera, geom) | (camera.dist_model != "none")  # (N,) bool
+    H = homographies(camera, geom)  # (N, 3, 3) crop -> undistorted image pixels
+    for i in np.nonzero(~use_grid)[0]:
+        S = np.diag([0.5 ** levels[i], 0.5 ** levels[i], 1.0])  # pyrDown keeps pixel 2i -> i
+        cv2.warpPerspective(pyramid[levels[i]], S @ H[i], (res, res), dst=out[i],
+                            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    idx = np.nonzero(use_grid)[0]
+    grid = sampling_grid(camera, _subset(geom, idx))  # (n_grid, res, res, 2) image pixels
+    for k, i in enumerate(idx):
+        m = grid[k] * np.float32(0.5 ** levels[i])
         cv2.remap(pyramid[levels[i]], m, None, cv2.INTER_LINEAR, dst=out[i],
                   borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return out

@@ -25,28 +25,31 @@ from __future__ import annotations
 import numpy as np
 
 
-def _softmax_last(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+def _exp_shifted(x: np.ndarray, n_axes: int) -> tuple[np.ndarray, np.ndarray]:
+    """exp(x - max) over the last `n_axes` axes and its sum (..., 1, ...) for normalisation."""
+    axes = tuple(range(-n_axes, 0))
+    e = np.exp(x - x.max(axis=axes, keepdims=True))
+    return e, e.sum(axis=axes)
 
 
 def soft_argmax_2d(logits: np.ndarray) -> np.ndarray:
     """(..., H, W) logits -> (..., 2) expected (column, row) cell index, float."""
     h, w = logits.shape[-2:]
-    p = _softmax_last(logits.reshape(logits.shape[:-2] + (h * w,))).reshape(logits.shape)
-    x = p.sum(axis=-2) @ np.arange(w, dtype=p.dtype)  # (...,)
-    y = p.sum(axis=-1) @ np.arange(h, dtype=p.dtype)
-    return np.stack([x, y], axis=-1)
+    e, total = _exp_shifted(logits, 2)  # (..., H, W), (...,)
+    x = e.sum(axis=-2) @ np.arange(w, dtype=e.dtype)  # (...,) unnormalised
+    y = e.sum(axis=-1) @ np.arange(h, dtype=e.dtype)
+    return np.stack([x, y], axis=-1) / total[..., None]
 
 
 def soft_argmax_3d(logits: np.ndarray) -> np.ndarray:
     """(..., D, H, W) logits -> (..., 3) expected (column, row, depth) cell index, float."""
     d, h, w = logits.shape[-3:]
-    p = _softmax_last(logits.reshape(logits.shape[:-3] + (d * h * w,))).reshape(logits.shape)
-    x = p.sum(axis=(-3, -2)) @ np.arange(w, dtype=p.dtype)
-    y = p.sum(axis=(-3, -1)) @ np.arange(h, dtype=p.dtype)
-    z = p.sum(axis=(-2, -1)) @ np.arange(d, dtype=p.dtype)
-    return np.stack([x, y, z], axis=-1)
+    e, total = _exp_shifted(logits, 3)  # (..., D, H, W), (...,)
+    e_hw = e.sum(axis=-3)  # (..., H, W) marginal over depth
+    x = e_hw.sum(axis=-2) @ np.arange(w, dtype=e.dtype)
+    y = e_hw.sum(axis=-1) @ np.arange(h, dtype=e.dtype)
+    z = e.sum(axis=(-2, -1)) @ np.arange(d, dtype=e.dtype)
+    return np.stack([x, y, z], axis=-1) / total[..., None]
 
 
 def cells_to_crop_pixels(cells, stride: float, pixel_offset: float | None = None):
@@ -87,7 +90,8 @@ def decode_metrabs_head(logits: np.ndarray, n_joints: int, *, res: int, depth: i
     Returns coords2d (N, J, 2) crop pixels and coords3d (N, J, 3) metres, virtual-camera axes,
     relative to the cube centre or to joint `root_index`.
     """
-    logits = np.asarray(logits, np.float32)
+    logits = np.asarray(logits)
+    logits = logits.astype(np.result_type(logits.dtype, np.float32), copy=False)
     lg2d, lg3d = _split_head(logits, n_joints, depth)
     stride = res / logits.shape[-1]
     coords2d = cells_to_crop_pixels(soft_argmax_2d(lg2d), stride, pixel_offset)  # (N, J, 2)
