@@ -82,11 +82,16 @@ def export_onnx(module: ExportModule, path: str | Path, opset: int = DEFAULT_OPS
     return path
 
 
-def verify_onnx(module: ExportModule, path: str | Path, batches=(1, 4)) -> dict[str, float]:
-    """Max |onnxruntime - torch| per output name over random inputs of the given batch sizes."""
-    import onnxruntime as ort
+def verify_onnx(module: ExportModule, path: str | Path, batches=(1, 4),
+                session=None) -> dict[str, float]:
+    """Max |onnxruntime - torch| per output name over random inputs of the given batch sizes.
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    ``session``: an existing onnxruntime.InferenceSession of ``path`` (one is made otherwise).
+    """
+    if session is None:
+        import onnxruntime as ort
+
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     worst: dict[str, float] = {}
     module.eval()
     for i, batch in enumerate(batches):
