@@ -141,3 +141,12 @@ def test_sampling_grid_matches_the_camera_model(name):
         img = np.full((480, 640, 3), 200, np.uint8)
         crop = warp_crops(img, cam, geom)[2]
         assert np.all(crop[~valid[2]] == 0)
+
+
+def test_up_vector_rolls_the_crop():
+    cam = CAMERAS["none"]
+    box = np.array([[280.0, 180.0, 100.0, 100.0]])  # around the principal point
+    # camera rolled 90 degrees: world-up is the camera's +x axis; crop-down must be camera -x
+    geom = crop_geometry(cam, box, up=(1.0, 0.0, 0.0))
+    assert np.allclose(geom.R[0, 1], [-1.0, 0.0, 0.0], atol=0.02)
+    assert np.allclose(geom.R[0, 2], cam.backproject(box[:, :2] + 50)[0], atol=1e-9)

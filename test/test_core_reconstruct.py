@@ -158,3 +158,20 @@ def test_soft_argmax_conventions():
     assert np.allclose(c2, [[[80.0, 176.0]]], atol=1e-3)
     # x: (7*32+16)*2.2/256 - 1.1; y: 16*2.2/256 - 1.1; z: 7/7*2.2 - 1.1
     assert np.allclose(c3, [[[240 * 2.2 / 256 - 1.1, 16 * 2.2 / 256 - 1.1, 1.1]]], atol=1e-5)
+
+
+def test_torch_decode_exports_to_onnx(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+
+    class Decode(torch.nn.Module):
+        def forward(self, logits):
+            return decode_metrabs_head_torch(logits, J, res=384)
+
+    path = tmp_path / "decode.onnx"
+    torch.onnx.export(Decode(), (torch.randn(2, J * 9, 12, 12),), str(path), input_names=["logits"],
+                      output_names=["coords2d", "coords3d"], dynamic_axes={"logits": {0: "n"}},
+                      dynamo=False)
+    x = np.random.default_rng(18).normal(scale=2.0, size=(5, J * 9, 12, 12)).astype(np.float32)
+    c2, c3 = ort.InferenceSession(str(path)).run(None, {"logits": x})
+    r2, r3 = decode_metrabs_head(x, J, res=384)
+    assert c2.shape == (5, J, 2) and np.allclose(c2, r2, atol=1e-3) and np.allclose(c3, r3, atol=1e-5)
