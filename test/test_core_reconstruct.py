@@ -160,6 +160,7 @@ def test_soft_argmax_conventions():
     assert np.allclose(c3, [[[240 * 2.2 / 256 - 1.1, 16 * 2.2 / 256 - 1.1, 1.1]]], atol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the TorchScript exporter (still fine)
 def test_torch_decode_exports_to_onnx(tmp_path):
     ort = pytest.importorskip("onnxruntime")
 
