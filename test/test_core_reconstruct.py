@@ -161,6 +161,7 @@ def test_soft_argmax_conventions():
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the TorchScript exporter (still fine)
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")  # constant channel-count check
 def test_torch_decode_exports_to_onnx(tmp_path):
     ort = pytest.importorskip("onnxruntime")
 
