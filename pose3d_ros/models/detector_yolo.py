@@ -1,0 +1,86 @@
+"""User-supplied YOLOv8 / YOLO11 detectors in the Ultralytics ONNX export format.
+
+Export format: input (1, 3, S, S) float RGB in [0, 1], the image letterboxed (aspect kept, centred, padded
+with grey 114); output (1, 4 + C, N): per candidate cx, cy, w, h in letterboxed input pixels followed by C
+class scores (already sigmoid; no objectness). Only the person class is used.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from pose3d_ros.models.base import Detections
+from pose3d_ros.models.detector_ssd import select_detections
+
+
+class _Runs(Protocol):
+    input_names: list[str]
+    output_names: list[str]
+
+    def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
+
+
+def letterbox(image: np.ndarray, size: int, pad_value: int = 114) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Resize keeping the aspect ratio and pad to (size, size), centred (Ultralytics' letterbox).
+
+    image: (H, W, 3) uint8. Returns (size, size, 3) uint8, gain (2,) and pad (2,) such that, in continuous
+    coordinates (the image spans [0, W] x [0, H]), `letterboxed = source * gain + pad`.
+    """
+    h, w = image.shape[:2]
+    r = min(size / h, size / w)
+    nw, nh = int(round(w * r)), int(round(h * r))
+    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    left, top = (size - nw) // 2, (size - nh) // 2
+    out = np.full((size, size, 3), pad_value, np.uint8)
+    out[top:top + nh, left:left + nw] = resized
+    return out, np.array([nw / w, nh / h]), np.array([left, top], np.float64)
+
+
+class YoloDetector:
+    """Detector over a YOLOv8/YOLO11 ONNX export: (H, W, 3) uint8 RGB -> person boxes and scores.
+
+    Args:
+        engine: ``run(dict) -> dict`` with ``input_names``/``output_names`` (``engines.create_engine``).
+        input_size: letterbox side S, pixels (the export's imgsz, e.g. 640 or 416).
+        person_class: index of the person class among the C scores (0 for COCO models).
+        score_threshold: minimum person score kept.
+        nms_iou: IoU above which the lower-scored of two boxes is suppressed.
+        max_detections: cap on people per image (highest scores kept).
+        min_box_size: boxes whose longer side is shorter than this (source pixels) are dropped.
+        input_dtype: numpy dtype of the network input (float16 for half-precision exports).
+    """
+
+    def __init__(self, engine: _Runs, input_size: int = 640, person_class: int = 0,
+                 score_threshold: float = 0.5, nms_iou: float = 0.5, max_detections: int = 10,
+                 min_box_size: float = 16.0, input_dtype=np.float32):
+        self.engine = engine
+        self.input_size = int(input_size)
+        self.person_class = int(person_class)
+        self.score_threshold = float(score_threshold)
+        self.nms_iou = float(nms_iou)
+        self.max_detections = int(max_detections)
+        self.min_box_size = float(min_box_size)
+        self.input_dtype = np.dtype(input_dtype)
+        self._input = engine.input_names[0]
+        self._output = engine.output_names[0]
+
+    def detect(self, image: np.ndarray) -> Detections:
+        """image: (H, W, 3) uint8 RGB."""
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
+        boxed, gain, pad = letterbox(image, self.input_size)
+        x = (boxed.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]  # (1, 3, S, S) in [0, 1]
+        out = self.engine.run({self._input: np.ascontiguousarray(x.astype(self.input_dtype))})
+        pred = np.asarray(out[self._output], np.float32)[0]  # (4 + C, N)
+        if pred.ndim != 2 or pred.shape[0] <= 4 + self.person_class:
+            raise ValueError(f"expected output (1, 4 + C, N) with C > {self.person_class}, got "
+                             f"{out[self._output].shape}")
+        cx, cy, w, h = pred[:4].astype(np.float64)  # (N,) letterboxed pixels
+        scores = pred[4 + self.person_class]  # (N,)
+        xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)  # (N, 4) letterboxed
+        xyxy = (xyxy - np.tile(pad, 2)) / np.tile(gain, 2)  # (N, 4) source pixels
+        return select_detections(xyxy, scores, (image.shape[1], image.shape[0]),
+                                 score_threshold=self.score_threshold, nms_iou=self.nms_iou,
+                                 max_detections=self.max_detections, min_box_size=self.min_box_size)

@@ -1,0 +1,247 @@
+"""One frame -> absolute 3D people: detector -> perspective crops -> crop model -> absolute
+reconstruction -> plausibility filter + 3D pose NMS -> output joint set. No ROS here.
+
+Works with any `Detector` and `CropModel` (models/base.py): the shipped SSDLite + BlazePose models or
+a user's YOLO detector and exported MeTRAbs model. Units: metres, pixels, seconds.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pose3d_ros.core import filtering, skeletons
+from pose3d_ros.core.camera import Camera
+from pose3d_ros.core.crops import CropGeometry, crop_geometry, crop_points_to_image, warp_crops
+from pose3d_ros.core.reconstruct import reconstruct_in_camera
+from pose3d_ros.models.base import CropModel, Detector
+
+
+@dataclass
+class PipelineConfig:
+    """Every setting of Pose3DPipeline (filled once from node parameters or tool arguments)."""
+
+    output_skeleton: str = ""  # joint set of the output ('' = the crop model's own, e.g. blazepose_33)
+    derive_pelvis: bool = False  # output pelvis missing in the model's set := hip midpoint (else NaN)
+    box_scale: float = 1.5  # crop side = box_scale x longer side of the detector box (BlazePose wants margin)
+    roi_refinement: bool = False  # second pass: re-crop every person at the model's own body ROI (BlazePose
+    #   points 33/34, as MediaPipe's tracking stage); doubles the crop-model time, mixed effect on the test photos
+    up: tuple[float, float, float] = (0.0, -1.0, 0.0)  # camera-frame world-up for the crops (image-up)
+    antialias: bool = True  # sample strongly shrunk crops from an image pyramid level
+    min_pose_score: float = 0.5  # drop crops whose model-level person score is lower (BlazePose pose flag)
+    fit_min_confidence: float = 0.0  # joints below this confidence are left out of the translation fit
+    border_px: float = 20.0  # reconstruction: joints this close to the crop border count as truncated
+    truncated_weight: float = 1e-4  # reconstruction: weight of truncated joints' rows
+    l2_regularizer: float = 1e-4  # reconstruction: Tikhonov weight on the (normalised) translation
+    mix_3d_inside_fov: float = 0.5  # reconstruction: 1 = model 3D only, 0.5 = 50/50 with 2D back-projection
+    plausibility_filter: bool = True  # drop poses with implausible bone lengths
+    bone_min_ratio: float = 0.1  # plausibility: bone shorter than this x reference ...
+    bone_max_ratio: float = 3.0  # ... or longer than this x reference ...
+    bone_abs_tolerance_m: float = 0.3  # ... and off by more than this many metres -> implausible
+    nms_threshold: float = 0.4  # 3D pose NMS: normalised pose distance below which two poses are one person
+
+
+@dataclass
+class FramePoses:
+    """People found in one frame (N people, J joints of `skeleton`)."""
+
+    boxes: np.ndarray  # (N, 4) float32 detector boxes x, y, width, height, image pixels
+    scores: np.ndarray  # (N,) float32 detection scores in [0, 1]
+    joints: np.ndarray  # (N, J, 3) float32 metres, camera optical frame; NaN = joint not provided
+    joints2d: np.ndarray  # (N, J, 2) float32 image pixels (pixel centres at integer coordinates)
+    joint_conf: np.ndarray  # (N, J) float32 in [0, 1] (1 when the model has no confidence; NaN if unknown)
+    skeleton: str  # joint set name (core.skeletons)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage and 'total'
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+
+def _empty(n_joints: int, skeleton: str, timings: dict[str, float]) -> FramePoses:
+    return FramePoses(np.zeros((0, 4), np.float32), np.zeros(0, np.float32),
+                      np.zeros((0, n_joints, 3), np.float32), np.zeros((0, n_joints, 2), np.float32),
+                      np.zeros((0, n_joints), np.float32), skeleton, timings)
+
+
+class Pose3DPipeline:
+    """Detector + crop model + geometry for one RGB camera.
+
+    Args:
+        detector: `Detector` ((H, W, 3) uint8 RGB -> Detections).
+        crop_model: `CropModel` (perspective crops -> 2D crop px, root-relative metric 3D, confidence).
+        config: PipelineConfig (defaults if None).
+    """
+
+    def __init__(self, detector: Detector, crop_model: CropModel, config: PipelineConfig | None = None):
+        self.detector = detector
+        self.crop_model = crop_model
+        self.config = config or PipelineConfig()
+        self.model_skeleton = crop_model.skeleton
+        self.skeleton = self.config.output_skeleton or self.model_skeleton
+        self._known = self.model_skeleton in skeletons.SKELETONS
+        if self.skeleton != self.model_skeleton:
+            if not self._known:
+                raise ValueError(f"crop model skeleton {self.model_skeleton!r} cannot be mapped to "
+                                 f"{self.skeleton!r}; use output_skeleton=''")
+            skeletons.get_skeleton(self.skeleton)  # KeyError for an unknown name
+
+    @property
+    def n_joints(self) -> int:
+        """Number of joints of the output skeleton."""
+        if self._known or self.skeleton != self.model_skeleton:
+            return skeletons.get_skeleton(self.skeleton).n_joints
+        return len(getattr(self.crop_model, "joint_names", []))
+
+    def crop_boxes(self, boxes: np.ndarray) -> np.ndarray:
+        """(N, 4) detector boxes -> (N, 4) square boxes of side box_scale x longer side, same centre."""
+        c = boxes[:, :2] + boxes[:, 2:] / 2  # (N, 2) pixels
+        side = self.config.box_scale * boxes[:, 2:].max(axis=1, keepdims=True)  # (N, 1)
+        return np.concatenate([c - side / 2, np.repeat(side, 2, axis=1)], axis=1)
+
+    def process(self, image_rgb: np.ndarray, camera: Camera) -> FramePoses:
+        """image_rgb: (H, W, 3) uint8 RGB of size camera.width x camera.height."""
+        cfg = self.config
+        if image_rgb.shape[:2] != (camera.height, camera.width):
+            raise ValueError(f"image {image_rgb.shape[1]}x{image_rgb.shape[0]} does not match the camera "
+                             f"{camera.width}x{camera.height}")
+        timings: dict[str, float] = {}
+        t_start = t = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal t
+            now = time.perf_counter()
+            timings[name] = now - t
+            t = now
+
+        det = self.detector.detect(image_rgb)
+        lap("detect")
+        if len(det) == 0:
+            timings["total"] = time.perf_counter() - t_start
+            return _empty(self.n_joints, self.skeleton, timings)
+
+        boxes = np.asarray(det.boxes, np.float64)  # (N, 4) pixels
+        geom = crop_geometry(camera, self.crop_boxes(boxes), res=self.crop_model.input_size, up=cfg.up)
+        crops = warp_crops(image_rgb, camera, geom, antialias=cfg.antialias)  # (N, S, S, 3) uint8
+        lap("crop")
+        pred = self.crop_model.predict(crops)
+        lap("model")
+        roi = getattr(pred, "body_roi", None)
+        if roi is not None and cfg.roi_refinement:
+            geom, pred = self._refine(image_rgb, camera, geom, pred, roi)
+            lap("refine")
+
+        n, j = pred.coords2d.shape[:2]
+        conf = pred.confidence if pred.confidence is not None else np.ones((n, j), np.float32)
+        valid = conf >= cfg.fit_min_confidence  # (N, J)
+        joints = reconstruct_in_camera(pred.coords2d, pred.coords3d, geom, valid=valid,
+                                       border_px=cfg.border_px, truncated_weight=cfg.truncated_weight,
+                                       l2_regularizer=cfg.l2_regularizer,
+                                       mix_3d_inside_fov=cfg.mix_3d_inside_fov)  # (N, J, 3) metres, camera
+        joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
+        lap("reconstruct")
+
+        keep = self._select(joints, det.scores, getattr(pred, "pose_score", None))
+        lap("filter")
+        out_joints, out_2d, out_conf = self._to_output(joints[keep], joints2d[keep], conf[keep])
+        timings["total"] = time.perf_counter() - t_start
+        return FramePoses(boxes[keep].astype(np.float32), np.asarray(det.scores)[keep].astype(np.float32),
+                          out_joints.astype(np.float32), out_2d.astype(np.float32),
+                          out_conf.astype(np.float32), self.skeleton, timings)
+
+    def _refine(self, image_rgb, camera, geom, pred, roi):
+        """Second crop of every person at the model's body ROI (N, 3) crop pixels: centre x, y, side."""
+        c = roi[:, None, :2].astype(np.float64)  # (N, 1, 2) crop pixels
+        h = roi[:, 2:3, None] / 2  # (N, 1, 1) half side, crop pixels
+        pts = np.concatenate([c, c - h * [1, 0], c + h * [1, 0], c - h * [0, 1], c + h * [0, 1]], axis=1)
+        img = crop_points_to_image(pts, camera, geom)  # (N, 5, 2) image pixels
+        side = 0.5 * (np.linalg.norm(img[:, 2] - img[:, 1], axis=-1)
+                      + np.linalg.norm(img[:, 4] - img[:, 3], axis=-1))  # (N,)
+        boxes = np.concatenate([img[:, 0] - side[:, None] / 2, np.stack([side, side], 1)], axis=1)
+        redo = np.nonzero(np.isfinite(boxes).all(1) & (side > 1))[0]
+        if len(redo) == 0:
+            return geom, pred
+        g2 = crop_geometry(camera, boxes[redo], res=geom.res, up=self.config.up)
+        p2 = self.crop_model.predict(warp_crops(image_rgb, camera, g2, antialias=self.config.antialias))
+        K, R = geom.K.copy(), geom.R.copy()
+        K[redo], R[redo] = g2.K, g2.R
+        merged = {}
+        for f in dataclasses.fields(pred):
+            a, b = getattr(pred, f.name), getattr(p2, f.name)
+            if a is not None and b is not None:
+                a = a.copy()
+                a[redo] = b
+            merged[f.name] = a
+        return CropGeometry(K, R, geom.res), type(pred)(**merged)
+
+    def _select(self, joints: np.ndarray, scores: np.ndarray, pose_score: np.ndarray | None) -> np.ndarray:
+        """(N, J, 3) camera-frame poses -> (K,) int64 indices kept, best detection score first."""
+        cfg = self.config
+        ok = np.isfinite(joints).all(axis=(1, 2)) & (joints[:, :, 2] > 0).any(axis=1)  # (N,)
+        if pose_score is not None:
+            ok &= np.asarray(pose_score) >= cfg.min_pose_score
+        idx = np.nonzero(ok)[0]
+        if not self._known or len(idx) == 0:
+            return idx[np.argsort(-np.asarray(scores)[idx], kind="stable")]
+        skel = skeletons.get_skeleton(self.model_skeleton)
+        if cfg.plausibility_filter:
+            good = filtering.plausible_bones(joints[idx], skel.edges, skeletons.reference_bone_lengths(skel),
+                                             min_ratio=cfg.bone_min_ratio, max_ratio=cfg.bone_max_ratio,
+                                             abs_tolerance_m=cfg.bone_abs_tolerance_m)
+            idx = idx[good]
+        return idx[filtering.pose_nms(joints[idx], np.asarray(scores)[idx], cfg.nms_threshold)]
+
+    def _to_output(self, joints: np.ndarray, joints2d: np.ndarray, conf: np.ndarray):
+        """Model joint set -> output joint set (joints without a counterpart are NaN)."""
+        if self.skeleton == self.model_skeleton:
+            return joints, joints2d, conf
+        src, dst, dp = self.model_skeleton, self.skeleton, self.config.derive_pelvis
+        out_conf = skeletons.convert(conf[..., None].astype(np.float64), src, dst, dp)[..., 0]
+        return skeletons.convert(joints, src, dst, dp), skeletons.convert(joints2d, src, dst, dp), out_conf
+
+
+def build_default_pipeline(detector: str = "ssdlite_person", crop_model: str = "blazepose_full",
+                           config: PipelineConfig | None = None, *, engine: str = "auto",
+                           device: str = "auto", precision: str = "fp32", models_dir: str | None = None,
+                           detector_options: dict[str, Any] | None = None,
+                           crop_model_options: dict[str, Any] | None = None,
+                           **engine_options: Any) -> Pose3DPipeline:
+    """Pose3DPipeline from registry names (models/registry.py) or model files.
+
+    detector: 'ssdlite_person' or a path to a YOLOv8/YOLO11 ONNX export. crop_model: 'blazepose_lite' |
+    'blazepose_full' | 'blazepose_heavy', or a path to a MeTRAbs model exported by pose3d-export (.onnx
+    with its JSON sidecar). engine/device/precision/engine_options go to engines.create_engine.
+    detector_options / crop_model_options: keyword arguments of the detector / crop-model class
+    (e.g. score_threshold, max_detections, min_box_size; skeleton for MeTRAbs).
+    """
+    from pose3d_ros.engines import create_engine
+    from pose3d_ros.models import registry
+    from pose3d_ros.models.blazepose import BlazePoseCropModel
+    from pose3d_ros.models.detector_ssd import SSDLiteDetector
+    from pose3d_ros.models.detector_yolo import YoloDetector
+
+    def make_engine(path: Path):
+        return create_engine(str(path), engine=engine, device=device, precision=precision, **engine_options)
+
+    det_opts = dict(detector_options or {})
+    if detector in registry.MODELS:
+        spec = registry.get_spec(detector)
+        det = SSDLiteDetector(make_engine(registry.model_path(detector, models_dir)),
+                              input_size=spec.input_size, **det_opts)
+    else:
+        det = YoloDetector(make_engine(Path(detector)), **det_opts)
+
+    crop_opts = dict(crop_model_options or {})
+    if crop_model in registry.MODELS:
+        spec = registry.get_spec(crop_model)
+        model = BlazePoseCropModel(make_engine(registry.model_path(crop_model, models_dir)),
+                                   input_size=spec.input_size, **crop_opts)
+    else:
+        from pose3d_ros.models.metrabs import MetrabsCropModel
+
+        model = MetrabsCropModel.from_file(crop_model, engine=engine, device=device, precision=precision,
+                                           **crop_opts, **engine_options)
+    return Pose3DPipeline(det, model, config)
