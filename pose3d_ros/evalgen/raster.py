@@ -93,7 +93,7 @@ class MeshInstance:
 
 
 def render_people(cam: CameraRig, meshes: list[MeshInstance], ssaa: int = 2,
-                  light_dir: np.ndarray = np.array([0.4, 0.6, 0.7])) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  light_dir: np.ndarray = np.array([0.3, 0.8, 0.5])) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rasterises people over an empty canvas.
 
     Returns:
@@ -112,8 +112,13 @@ def render_people(cam: CameraRig, meshes: list[MeshInstance], ssaa: int = 2,
         front &= np.linalg.norm(centre[:, :2] / np.maximum(centre[:, 2:], 1e-6), axis=1) < rmax
         if not front.any():
             continue
-        n = normal[front] / np.maximum(np.linalg.norm(normal[front], axis=1, keepdims=True), 1e-12)
-        shade = 0.45 + 0.55 * np.clip(n @ (-light), 0, 1)
+        # Smooth shading: area-weighted vertex normals, face shade = mean of its vertices' Lambert terms.
+        vn = np.zeros_like(m.vertices)
+        for k in range(3):
+            np.add.at(vn, m.faces[:, k], normal)
+        vn /= np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-12)
+        v_shade = 0.35 + 0.65 * np.clip(vn @ (-light), 0, 1)  # (V,)
+        shade = v_shade[m.faces[front]].mean(1)
         px = cam.project(v[front]) * ssaa + (ssaa - 1) / 2  # (T', 3, 2) supersampled pixels
         tri_px.append(px)
         tri_col.append(m.colors[front] * shade[:, None])

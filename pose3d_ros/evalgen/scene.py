@@ -22,6 +22,11 @@ BARREL = (-0.25, 0.07, 0.0005, -0.0003, 0.0)  # k1 k2 p1 p2 k3, a wide-angle web
 WALLS = ("rocket", "coffee", "motorcycle_left", "brick")
 GROUNDS = ("grass", "gravel", "brick")
 _SKIN = ((0.95, 0.80, 0.69), (0.87, 0.67, 0.52), (0.72, 0.52, 0.37), (0.52, 0.36, 0.25), (0.36, 0.24, 0.16))
+_SHIRTS = ((0.85, 0.85, 0.82), (0.15, 0.2, 0.35), (0.6, 0.1, 0.1), (0.2, 0.4, 0.25), (0.5, 0.5, 0.52),
+           (0.1, 0.1, 0.1), (0.75, 0.6, 0.35), (0.3, 0.45, 0.7))
+_TROUSERS = ((0.15, 0.2, 0.35), (0.08, 0.08, 0.1), (0.35, 0.35, 0.38), (0.55, 0.48, 0.35), (0.25, 0.3, 0.45))
+_SHOES = ((0.1, 0.08, 0.07), (0.85, 0.85, 0.85), (0.35, 0.22, 0.12))
+_HAIR = ((0.06, 0.05, 0.04), (0.25, 0.15, 0.08), (0.6, 0.45, 0.25), (0.55, 0.55, 0.55))
 COCO17 = 17  # the first 17 GT joints are the COCO keypoints
 
 
@@ -57,7 +62,7 @@ class Person:
     shape: BodyShape
     motion: str
     trajectory: Trajectory
-    palette: np.ndarray
+    palette: np.ndarray  # (5, 3) RGB [0, 1] per REGIONS entry
 
 
 def _photo(name: str) -> np.ndarray:
@@ -104,9 +109,9 @@ def sample_people(cfg: SceneConfig, cam: raster.CameraRig, rng: np.random.Genera
                 x = rng.choice([-1.0, 1.0]) * (half_w + rng.uniform(-0.4, 0.1))
             traj = Trajectory(start=np.array([x, depth]), velocity=np.zeros(2), yaw=rng.uniform(-2.0, 2.0),
                               t0=rng.uniform(0, 2))
-        palette = rng.uniform(0.1, 0.9, size=(len(REGIONS), 3))
-        palette[REGIONS.index("skin")] = _SKIN[rng.integers(len(_SKIN))]
-        palette[REGIONS.index("hair")] *= 0.4
+        palette = np.array([_SKIN[rng.integers(len(_SKIN))], _SHIRTS[rng.integers(len(_SHIRTS))],
+                            _TROUSERS[rng.integers(len(_TROUSERS))], _SHOES[rng.integers(len(_SHOES))],
+                            _HAIR[rng.integers(len(_HAIR))]]) * rng.uniform(0.85, 1.15, size=(len(REGIONS), 1))
         people.append(Person(pid=pid, shape=BodyShape.random(rng), motion=motion, trajectory=traj,
                              palette=palette))
     return people

@@ -1,0 +1,237 @@
+"""``pose3d-eval``: run the full pipeline + tracker over generated sequences and score them against GT.
+
+    pose3d-eval out/eval/seq0 out/eval/seq1 --out-json eval.json --out-md eval.md
+    pose3d-eval SEQ --crop-model exported_metrabs.onnx --skeleton coco_19   # a MeTRAbs export
+
+Joint correspondence: the GT joints (Anny's COCO regressor, ``pose3d_ros.evalgen.sequence``) get the anatomical
+keys of ``pose3d_ros.core.skeletons``; only the 17 COCO keypoints present in the predicted skeleton under the
+same key are compared (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles).  For BlazePose and
+MeTRAbs coco_19 these are the same surface landmarks; for smpl_24 / h36m_17 the hips are deeper joint
+centres (a few cm off by definition), so prefer ``--skeleton coco_19`` for MeTRAbs.  Root = hip midpoint on
+both sides.  Two rows per sequence: ``frame`` scores the per-frame pipeline output (detection, pose, jitter);
+``tracked`` scores the tracker's published tracks (identity metrics, jitter after smoothing).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from pose3d_ros.eval.metrics import MetricsConfig, SequenceEvaluator, summarize
+
+# GT joint name (evalgen) -> anatomical key (core.skeletons); the first 17 are the compared COCO keypoints.
+GT_KEYS = {
+    "nose": "nose", "left_eye": "leye", "right_eye": "reye", "left_ear": "lear", "right_ear": "rear",
+    "left_shoulder": "lsho", "right_shoulder": "rsho", "left_elbow": "lelb", "right_elbow": "relb",
+    "left_wrist": "lwri", "right_wrist": "rwri", "left_hip": "lhip", "right_hip": "rhip",
+    "left_knee": "lkne", "right_knee": "rkne", "left_ankle": "lank", "right_ankle": "rank",
+}
+
+
+def joint_correspondence(gt_names: list[str], pred_skeleton: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Indices of compared joints in the GT and in the predicted skeleton, and their keys (hips included)."""
+    from pose3d_ros.core.skeletons import get_skeleton
+
+    skel = get_skeleton(pred_skeleton)
+    gt_idx, pred_idx, keys = [], [], []
+    for i, name in enumerate(gt_names):
+        key = GT_KEYS.get(name)
+        if key is not None and key in skel.keys:
+            gt_idx.append(i)
+            pred_idx.append(skel.keys.index(key))
+            keys.append(key)
+    if "lhip" not in keys or "rhip" not in keys:
+        raise ValueError(f"skeleton {pred_skeleton} lacks the hips needed for the root")
+    return np.array(gt_idx), np.array(pred_idx), keys
+
+
+class OracleDetector:
+    """Detector stand-in that returns the GT visible boxes of the current frame (``--oracle-boxes``): isolates
+    the pose and root errors from detection errors.  ``set_frame`` must be called before each frame."""
+
+    def __init__(self):
+        self.boxes = np.zeros((0, 4), np.float32)
+
+    def set_frame(self, boxes: np.ndarray) -> None:
+        self.boxes = np.asarray(boxes, np.float32).reshape(-1, 4)  # (G, 4) x, y, w, h px
+
+    def detect(self, image: np.ndarray):
+        from pose3d_ros.models.base import Detections
+
+        return Detections(self.boxes, np.ones(len(self.boxes), np.float32))
+
+
+def camera_of(seq):
+    """core.camera.Camera from a sequence's K / dist (plumb_bob when distorted)."""
+    from pose3d_ros.core.camera import Camera
+
+    w, h = (int(x) for x in seq.gt["image_size"])
+    dist = np.asarray(seq.gt["dist"], np.float64)
+    if np.any(dist != 0):
+        return Camera(np.asarray(seq.gt["K"], np.float64), dist, "plumb_bob", w, h)
+    return Camera(np.asarray(seq.gt["K"], np.float64), np.zeros(0), "none", w, h)
+
+
+def gt_frame(seq, f: int, gt_idx: np.ndarray):
+    """GT of frame f: joints (G, J', 3), boxes (G, 4) visible boxes, ids (G,), ignore (G,)."""
+    g = seq.gt
+    present = np.flatnonzero(g["present"][f])
+    boxes = g["boxes_visible"][f, present].astype(np.float64)
+    ignore = g["ignore"][f, present] | ~np.isfinite(boxes).all(1)
+    return (g["joints3d"][f, present][:, gt_idx].astype(np.float64), np.nan_to_num(boxes), g["ids"][present],
+            ignore)
+
+
+def evaluate_sequence(seq, pipeline, tracker_config, mcfg_keys, gt_idx, pred_idx, max_frames=None) -> dict:
+    """Runs pipeline + tracker over one sequence; returns evaluators and stage timings."""
+    from pose3d_ros.tracking import Tracker, TrackState
+
+    keys = mcfg_keys
+    mcfg = MetricsConfig(root_indices=(keys.index("lhip"), keys.index("rhip")))
+    fps = float(seq.meta["config"]["fps"])
+    cam = camera_of(seq)
+    tracker = Tracker(tracker_config)
+    frame_ev, track_ev = SequenceEvaluator(mcfg, fps), SequenceEvaluator(mcfg, fps)
+    timings: dict[str, list[float]] = {}
+    n = seq.num_frames if max_frames is None else min(seq.num_frames, max_frames)
+    for f in range(n):
+        g_j, g_b, g_id, g_ign = gt_frame(seq, f, gt_idx)
+        if isinstance(pipeline.detector, OracleDetector):
+            pipeline.detector.set_frame(g_b[~g_ign])
+        t0 = time.perf_counter()
+        image = seq.frame(f)
+        timings.setdefault("decode", []).append(time.perf_counter() - t0)
+        poses = pipeline.process(image, cam)
+        for k, v in poses.timings.items():
+            timings.setdefault(k, []).append(v)
+        t0 = time.perf_counter()
+        tracks = tracker.update(float(seq.gt["stamps"][f]), poses.joints, poses.boxes, poses.scores,
+                                poses.joint_conf, poses.joints2d, image_size=(cam.width, cam.height))
+        timings.setdefault("track", []).append(time.perf_counter() - t0)
+        frame_ev.add_frame(g_j, g_b, g_id, g_ign, poses.joints[:, pred_idx].astype(np.float64),
+                           poses.boxes.astype(np.float64), None)
+        live = [t for t in tracks if t.state != TrackState.LOST]
+        t_j = np.array([t.joints[pred_idx] for t in live]).reshape(len(live), len(pred_idx), 3)
+        t_b = np.array([t.box for t in live], np.float64).reshape(len(live), 4)
+        track_ev.add_frame(g_j, g_b, g_id, g_ign, t_j, t_b, [t.id for t in live])
+    return {"frame": frame_ev, "tracked": track_ev, "frames": n,
+            "timings_ms": {k: 1e3 * float(np.median(v)) for k, v in timings.items()}}
+
+
+COLUMNS = (  # (key, header, scale, format)
+    ("recall", "recall", 1, "{:.2f}"), ("precision", "prec.", 1, "{:.2f}"),
+    ("mpjpe", "MPJPE mm", 1e3, "{:.0f}"), ("rr_mpjpe", "RR-MPJPE mm", 1e3, "{:.0f}"),
+    ("pa_mpjpe", "PA-MPJPE mm", 1e3, "{:.0f}"), ("mrpe", "MRPE mm", 1e3, "{:.0f}"),
+    ("mrpe_x", "x", 1e3, "{:.0f}"), ("mrpe_y", "y", 1e3, "{:.0f}"), ("mrpe_z", "z", 1e3, "{:.0f}"),
+    ("pck_rel", "PCK rel", 100, "{:.0f}%"), ("pck_abs", "PCK abs", 100, "{:.0f}%"),
+    ("scale_ratio", "size ratio", 1, "{:.2f}"), ("depth_ratio", "depth ratio", 1, "{:.2f}"),
+    ("missing_joint_fraction", "NaN joints", 100, "{:.1f}%"),
+    ("idf1", "IDF1", 1, "{:.2f}"), ("id_switches", "IDsw", 1, "{:d}"), ("mota", "MOTA", 1, "{:.2f}"),
+    ("accel_error", "accel err m/s²", 1, "{:.1f}"),
+)
+
+
+def markdown_table(rows: list[tuple[str, str, dict]]) -> str:
+    """rows: (sequence, kind, summary) -> Markdown table."""
+    head = "| sequence | rows | " + " | ".join(c[1] for c in COLUMNS) + " |"
+    lines = [head, "|" + "---|" * (len(COLUMNS) + 2)]
+    for name, kind, s in rows:
+        cells = []
+        for key, _, scale, fmt in COLUMNS:
+            v = s.get(key, float("nan"))
+            if isinstance(v, float) and not math.isfinite(v):
+                cells.append("–")
+            else:
+                cells.append(fmt.format(int(v) if fmt == "{:d}" else v * scale))
+        lines.append(f"| {name} | {kind} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pose3d-eval", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("sequences", nargs="+", help="sequence folders written by python -m pose3d_ros.evalgen")
+    p.add_argument("--detector", default="ssdlite_person", help="registry name or YOLO ONNX path")
+    p.add_argument("--crop-model", default="blazepose_full",
+                   help="blazepose_lite|blazepose_full|blazepose_heavy, or a MeTRAbs export (.onnx + sidecar)")
+    p.add_argument("--skeleton", default="", help="output skeleton of the pipeline ('' = the model's own)")
+    p.add_argument("--oracle-boxes", action="store_true",
+                   help="feed the GT visible boxes (non-ignored people) instead of running the detector")
+    p.add_argument("--det-score", type=float, default=None, help="detector score threshold (default: the detector's)")
+    p.add_argument("--engine", default="auto")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--max-frames", type=int, default=None, help="evaluate at most this many frames per sequence")
+    p.add_argument("--out-json", type=Path, default=None)
+    p.add_argument("--out-md", type=Path, default=None)
+    return p
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Evaluates every sequence; returns the JSON-able report (also has 'markdown')."""
+    from pose3d_ros.evalgen.sequence import load_sequence
+    from pose3d_ros.pipeline import PipelineConfig, build_default_pipeline
+    from pose3d_ros.tracking import TrackerConfig
+
+    det_opts = {} if args.det_score is None else {"score_threshold": args.det_score}
+    pipeline = build_default_pipeline(args.detector, args.crop_model, PipelineConfig(output_skeleton=args.skeleton),
+                                      engine=args.engine, device=args.device, detector_options=det_opts)
+    if args.oracle_boxes:
+        pipeline.detector = OracleDetector()
+    seqs = [load_sequence(s) for s in args.sequences]
+    gt_idx, pred_idx, keys = joint_correspondence(seqs[0].joint_names, pipeline.skeleton)
+    report: dict = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": platform_summary(),
+                    "detector": "oracle (GT boxes)" if args.oracle_boxes else args.detector, "det_score": args.det_score, "crop_model": args.crop_model, "skeleton": pipeline.skeleton,
+                    "compared_joints": keys, "sequences": {}}
+    rows, frame_evs, track_evs = [], [], []
+    for seq in seqs:
+        res = evaluate_sequence(seq, pipeline, TrackerConfig(), keys, gt_idx, pred_idx, args.max_frames)
+        name = seq.path.name
+        s_frame, s_track = res["frame"].summary(), res["tracked"].summary()
+        report["sequences"][name] = {"frames": res["frames"], "people": int(len(seq.gt["ids"])),
+                                     "frame": s_frame, "tracked": s_track, "timings_ms": res["timings_ms"],
+                                     "scene": {k: seq.meta["config"][k] for k in ("seed", "people", "hfov_deg")}
+                                     | {"camera_K": seq.gt["K"].tolist(), "dist": seq.gt["dist"].tolist()}}
+        rows += [(name, "frame", s_frame), (name, "tracked", s_track)]
+        frame_evs.append(res["frame"])
+        track_evs.append(res["tracked"])
+    overall = {"frame": summarize(frame_evs), "tracked": summarize(track_evs)}
+    report["overall"] = overall
+    rows += [("**all**", "frame", overall["frame"]), ("**all**", "tracked", overall["tracked"])]
+    report["markdown"] = markdown_table(rows)
+    return report
+
+
+def platform_summary() -> str:
+    import os
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    report = run(args)
+    print(report["markdown"])
+    if args.out_json:
+        args.out_json.parent.mkdir(parents=True, exist_ok=True)
+        args.out_json.write_text(json.dumps(report, indent=1, default=float))
+    if args.out_md:
+        args.out_md.parent.mkdir(parents=True, exist_ok=True)
+        args.out_md.write_text(report["markdown"] + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
