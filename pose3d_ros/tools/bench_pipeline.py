@@ -1,0 +1,124 @@
+"""Per-stage timing of the full pipeline on real frames; fps against number of people; peak memory.
+
+    python -m pose3d_ros.tools.bench_pipeline [--video data/vtest_200.mp4] [--frames 60] [--out benchmarks/pipeline.md]
+
+Stages (medians over frames, milliseconds): decode (image bytes / video frame -> RGB), detect, crop (perspective
+warps), model (crop network), reconstruct (absolute fit + 2D back-mapping), filter (plausibility + NMS), track.
+Publishing to ROS is not part of this benchmark (see the node benchmark).  Peak memory: ``tracemalloc`` peak of
+Python-level allocations during the timed loop (native buffers of ONNX Runtime are not traced) and the
+process's maximum resident set size (``ru_maxrss``, includes everything, models included).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import resource
+import time
+import tracemalloc
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+STAGES = ("decode", "detect", "crop", "model", "reconstruct", "filter", "track", "total")
+
+
+def load_frames(video: Path | None, images: list[Path], limit: int) -> list[tuple[str, bytes]]:
+    """Real frames as encoded bytes (so decoding is timed): video frames re-encoded as JPEG q95, and images."""
+    out: list[tuple[str, bytes]] = []
+    if video is not None and video.is_file():
+        cap = cv2.VideoCapture(str(video))
+        while len(out) < limit:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            out.append((video.name, cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()))
+        cap.release()
+    for p in images:
+        out.append((p.name, p.read_bytes()))
+    return out
+
+
+def run(frames: list[tuple[str, bytes]], detector: str, crop_model: str, repeats: int) -> dict:
+    """Times every stage per frame; returns per-frame records and memory peaks."""
+    from pose3d_ros.core.camera import Camera
+    from pose3d_ros.pipeline import build_default_pipeline
+    from pose3d_ros.tracking import Tracker, TrackerConfig
+
+    pipeline = build_default_pipeline(detector, crop_model)
+    warm = cv2.cvtColor(cv2.imdecode(np.frombuffer(frames[0][1], np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    pipeline.process(warm, Camera.from_fov(warm.shape[1], warm.shape[0]))  # warm-up
+    records = []
+    tracemalloc.start()
+    for _ in range(repeats):
+        tracker = Tracker(TrackerConfig())
+        for k, (_, data) in enumerate(frames):
+            t0 = time.perf_counter()
+            rgb = cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            t_dec = time.perf_counter() - t0
+            cam = Camera.from_fov(rgb.shape[1], rgb.shape[0])
+            poses = pipeline.process(rgb, cam)
+            t0 = time.perf_counter()
+            tracker.update(k / 25.0, poses.joints, poses.boxes, poses.scores, poses.joint_conf, poses.joints2d)
+            t_track = time.perf_counter() - t0
+            rec = {s: poses.timings.get(s, 0.0) for s in STAGES[1:-2]}
+            rec.update(decode=t_dec, track=t_track, people=len(poses))
+            rec["total"] = t_dec + poses.timings.get("total", 0.0) + t_track
+            records.append(rec)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"records": records, "tracemalloc_peak_mb": peak / 2**20,
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def markdown(res: dict, args: argparse.Namespace, n_frames: int) -> str:
+    recs = res["records"]
+    med = {s: 1e3 * float(np.median([r[s] for r in recs])) for s in STAGES}
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                   if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    lines = ["## Pipeline stages", "",
+             f"Machine: {cpu}, {__import__('os').cpu_count()} logical CPUs; date {datetime.date.today().isoformat()}; "
+             f"detector `{args.detector}`, crop model `{args.crop_model}`, ONNX Runtime on CPU; {n_frames} real frames "
+             f"x {args.repeats} repeats (`{args.video}` + test/fixtures/images).", "",
+             "| " + " | ".join(STAGES) + " |", "|" + "---|" * len(STAGES),
+             "| " + " | ".join(f"{med[s]:.1f} ms" for s in STAGES) + " |", "",
+             "| poses out | frames | median total ms | fps | model ms | crop ms |", "|---|---|---|---|---|---|"]
+    for n in sorted({r["people"] for r in recs}):
+        sub = [r for r in recs if r["people"] == n]
+        tot = float(np.median([r["total"] for r in sub]))
+        lines.append(f"| {n} | {len(sub)} | {1e3 * tot:.1f} | {1 / tot:.1f} | "
+                     f"{1e3 * float(np.median([r['model'] for r in sub])):.1f} | "
+                     f"{1e3 * float(np.median([r['crop'] for r in sub])):.1f} |")
+    lines += ["", f"Peak memory: tracemalloc (Python allocations in the loop) {res['tracemalloc_peak_mb']:.1f} MiB; "
+              f"max RSS of the process {res['maxrss_mb']:.0f} MiB.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="bench_pipeline", description=__doc__.splitlines()[0])
+    p.add_argument("--video", type=Path, default=Path("data/vtest_200.mp4"))
+    p.add_argument("--images", type=Path, default=Path("test/fixtures/images"))
+    p.add_argument("--frames", type=int, default=60, help="video frames to use")
+    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--detector", default="ssdlite_person")
+    p.add_argument("--crop-model", default="blazepose_full")
+    p.add_argument("--out", type=Path, default=Path("benchmarks/pipeline.md"))
+    args = p.parse_args(argv)
+    images = sorted(args.images.glob("*.jpg")) if args.images.is_dir() else []
+    frames = load_frames(args.video, images, args.frames)
+    if not frames:
+        raise SystemExit("no frames: give --video or --images")
+    text = markdown(run(frames, args.detector, args.crop_model, args.repeats), args, len(frames))
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
