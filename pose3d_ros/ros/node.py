@@ -16,6 +16,7 @@ import time
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
+from rclpy.exceptions import InvalidParameterValueException
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -24,7 +25,7 @@ from visualization_msgs.msg import MarkerArray
 
 from pose3d_msgs.msg import Skeleton3DArray, SkeletonInfo
 from pose3d_ros.core.camera import Camera, InvalidCameraError
-from pose3d_ros.pipeline import ModelLoadError, build_pipeline_from_config
+from pose3d_ros import runtime
 from pose3d_ros.ros import conversions
 from pose3d_ros.ros.config import PARAMETERS, NodeConfig, config_from_values, validate
 from pose3d_ros.ros.diagnostics import ERROR, WARN, NodeStats, diagnostic_array
@@ -50,11 +51,11 @@ class Pose3DNode(Node):
         self._declare_parameters()
         self.config = config_from_values({name: self.get_parameter(name).value for name in PARAMETERS})
         self.stats = NodeStats()
-        self.pipeline = build_pipeline_from_config(self.config)  # raises ModelLoadError with the file named
-        self.skeleton = self.pipeline.output_skeleton
+        self.pipeline = runtime.build_pipeline_from_config(self.config)  # ModelLoadError names the file
+        self.skeleton = runtime.output_skeleton(self.pipeline)
         self.tracker = Tracker(tracker_config(self.config, self.skeleton.root))
         self.markers = MarkerBuilder(self.skeleton, self.config.marker_lifetime_frames)
-        self.stats.engine = self.pipeline.describe_engines()
+        self.stats.engine = runtime.describe_engines(self.pipeline)
         self.stats.models = f"{self.config.detector_model} + {self.config.crop_model} -> {self.skeleton.name}"
         self.tf = TfOutput(self, self.config.publish_tf, self.config.target_frame)
 
@@ -65,6 +66,7 @@ class Pose3DNode(Node):
         self._slot = None  # newest unprocessed (message, is_compressed)
         self._cond = threading.Condition()
         self._stop = False
+        self._last_log: dict[str, float] = {}  # problem kind -> monotonic time of its last log line
 
         self._create_io()
         self.add_on_set_parameters_callback(self._on_set_parameters)
@@ -92,7 +94,7 @@ class Pose3DNode(Node):
             return SetParametersResult(successful=False, reason="; ".join(problems))
         for p in params:
             setattr(self.config, p.name, p.value)
-        self.pipeline.update_thresholds(self.config)
+        runtime.apply_thresholds(self.pipeline, self.config)
         self.tracker.config = tracker_config(self.config, self.skeleton.root)
         self.markers.lifetime_frames = self.config.marker_lifetime_frames
         return SetParametersResult(successful=True)
@@ -123,9 +125,10 @@ class Pose3DNode(Node):
             self._camera = conversions.camera_from_info(msg, allow_default_fov=False)
             self._camera_frame = msg.header.frame_id
             self.stats.clear("camera_info")
+            self.stats.clear("camera_info_invalid")
         except InvalidCameraError as err:
             self._camera = None
-            self._report("camera_info", ERROR, f"invalid CameraInfo on {self.resolve_topic_name('camera_info')}: {err}")
+            self._report("camera_info_invalid", ERROR, f"invalid CameraInfo on {self.resolve_topic_name('camera_info')}: {err}")
 
     def _on_image(self, msg, compressed: bool) -> None:
         self.stats.on_received()
@@ -178,18 +181,16 @@ class Pose3DNode(Node):
             return
         rgb, factor = downscale(rgb, self.config.max_image_side)
         if factor != 1.0:
-            self._report("image_size", WARN, f"images of {camera.width}x{camera.height} downscaled by {factor:.2f} "
+            self._report("downscale", WARN, f"images of {camera.width}x{camera.height} downscaled by {factor:.2f} "
                                              f"(max_image_side {self.config.max_image_side})")
             camera = camera.scaled(factor)
         poses = self.pipeline.process(rgb, camera)
-        poses = poses.rescaled_2d(1.0 / factor)  # 2D back to source-image pixels
+        poses = runtime.rescale_2d(poses, 1.0 / factor)  # 2D back to source-image pixels
         tracks = self.tracker.update(stamp, poses.joints, poses.boxes, poses.scores, poses.joint_conf,
                                      poses.joints2d)
         self._publish(msg.header, tracks, rgb if self.pub_debug.get_subscription_count() else None, factor)
         now = self.get_clock().now().nanoseconds * 1e-9
         self.stats.on_processed(max(0.0, now - stamp), len(poses.scores), len(tracks))
-        for key in ("image", "pipeline"):
-            self.stats.clear(key)
 
     def _camera_for(self, width: int, height: int) -> Camera | None:
         """The cached CameraInfo camera matching this image size, the default FoV one, or None (waits)."""
@@ -227,9 +228,15 @@ class Pose3DNode(Node):
 
     # ---------------------------------------------------------------- health
     def _report(self, key: str, level: int, message: str) -> None:
+        """Record a problem for /diagnostics and log it, at most once per LOG_THROTTLE_S for each kind."""
         self.stats.problem(key, level, message)
-        log = self.get_logger().error if level >= ERROR else self.get_logger().warning
-        log(message, throttle_duration_sec=LOG_THROTTLE_S)
+        now = time.monotonic()
+        if now - self._last_log.get(key, -LOG_THROTTLE_S) >= LOG_THROTTLE_S:
+            self._last_log[key] = now
+            if level >= ERROR:  # rclpy requires one severity per call site
+                self.get_logger().error(message)
+            else:
+                self.get_logger().warning(message)
 
     def _publish_diagnostics(self) -> None:
         self.pub_diag.publish(diagnostic_array(self.stats.snapshot(), self.get_name(),
@@ -260,7 +267,7 @@ def main(args=None) -> int:
     try:
         node = Pose3DNode()
         rclpy.spin(node)
-    except (ModelLoadError, ValueError) as err:
+    except (runtime.ModelLoadError, ValueError, InvalidParameterValueException) as err:
         print(f"pose3d_node: cannot start: {err}", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, ExternalShutdownException):

@@ -63,6 +63,7 @@ def main(argv=None) -> int:
                          durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE)
         node.create_subscription(_msg_class(type_name), topic, make_callback(connection, topic), qos, raw=True)
 
+    print("recorder: ready", file=sys.stderr, flush=True)
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
