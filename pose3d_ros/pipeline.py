@@ -32,7 +32,7 @@ class PipelineConfig:
     #   points 33/34, as MediaPipe's tracking stage); doubles the crop-model time, mixed effect on the test photos
     up: tuple[float, float, float] = (0.0, -1.0, 0.0)  # camera-frame world-up for the crops (image-up)
     antialias: bool = True  # sample strongly shrunk crops from an image pyramid level
-    min_pose_score: float = 0.5  # drop crops whose model-level person score is lower (BlazePose pose flag)
+    min_pose_score: float = 0.25  # drop crops whose model-level person score is lower (BlazePose pose flag)
     fit_min_confidence: float = 0.0  # joints below this confidence are left out of the translation fit
     border_px: float = 20.0  # reconstruction: joints this close to the crop border count as truncated
     truncated_weight: float = 1e-4  # reconstruction: weight of truncated joints' rows

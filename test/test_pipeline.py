@@ -126,3 +126,13 @@ def test_empty_frame_mismatch_and_second_pass(pipeline):
     assert _mediapipe_person("basketball2", poses)[1] < 0.025
     with pytest.raises(KeyError):
         Pose3DPipeline(pipeline.detector, pipeline.crop_model, PipelineConfig(output_skeleton="nope"))
+
+
+def test_bench_models_smoke(tmp_path):
+    from pose3d_ros.tools import bench_models
+
+    out = tmp_path / "models.md"
+    assert bench_models.main(["--models", "blazepose_lite", "--people", "3", "--threads", "1", "--repeats", "1",
+                              "--rounds", "1", "--mediapipe-python", str(tmp_path / "none"), "--out", str(out)]) == 0
+    table = out.read_text()
+    assert "| blazepose_lite | 1 | 3 | 3 |" in table and "n/a" in table
