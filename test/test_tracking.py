@@ -213,3 +213,20 @@ def test_root_velocity_estimate():
             gt_v = (c.gt_joints[0].mean(0) - a.gt_joints[0].mean(0)) / (c.stamp - a.stamp)  # m/s
             errs.append(np.linalg.norm(live[0].root_velocity - gt_v))
     assert np.sqrt(np.mean(np.square(errs))) < 0.3  # m/s, walking at 1.2 m/s (gait sway included)
+
+
+def test_slow_camera_confirms_tracks_and_far_depth_noise_is_tolerated():
+    """10 Hz camera (frame interval = tentative_max_coast_s) and a person at 13 m whose monocular depth
+    jitters by +-0.4 m between frames: the track must be confirmed on the 3rd frame and keep its id."""
+    rng = np.random.default_rng(3)
+    tracker = Tracker(TrackerConfig(min_hits=3))
+    base = np.stack([np.linspace(-0.2, 0.2, 17), np.linspace(-0.9, 0.8, 17), np.zeros(17)], axis=1)
+    ids = []
+    stamps = 1700000000.0 + np.cumsum(rng.uniform(0.100, 0.108, 30))  # real 10 Hz cameras jitter
+    for k in range(30):
+        root = np.array([1.0 + 0.12 * k, 0.5, 13.0 + rng.uniform(-0.4, 0.4)])
+        joints = (base + root)[None]  # (1, 17, 3) metres
+        tracks = tracker.update(stamps[k], joints, np.array([[300.0 + 7 * k, 200, 40, 90]]), np.array([0.9]))
+        ids.append([t.id for t in tracks if t.state != TrackState.LOST])
+    assert ids[1] == [] and len(ids[2]) == 1, ids[:4]
+    assert all(i == ids[2] for i in ids[2:]), ids

@@ -24,21 +24,28 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
 
 
-def pose_distances(pred: np.ndarray, det: np.ndarray, depth_scale: float) -> tuple[np.ndarray, np.ndarray]:
+def pose_distances(pred: np.ndarray, det: np.ndarray, depth_scale: float,
+                   depth_ref_m: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """NaN-aware 3D distances between predicted track poses and detected poses.
 
     Only joints known in both poses count. Depth (camera z) differences are multiplied by depth_scale, since
-    monocular depth is much noisier than the lateral position.
+    monocular depth is much noisier than the lateral position, and further by depth_ref_m / z for detections
+    farther than depth_ref_m: the error of a monocular depth grows in proportion to the distance.
 
     Args:
         pred: (T, J, 3) metres, camera frame; NaN = unknown joint.
         det: (N, J, 3) metres, camera frame; NaN = unknown joint.
         depth_scale: factor on z differences (1 = plain Euclidean).
+        depth_ref_m: distance in metres beyond which z differences shrink as depth_ref_m / z (inf = never).
     Returns:
         root: (T, N) metres, norm of the mean joint displacement (the translation between the two poses).
         mean: (T, N) metres, mean per-joint distance. Both +inf where no joint is shared.
     """
-    scale = np.array([1.0, 1.0, depth_scale])
+    known_z = np.isfinite(det[..., 2])  # (N, J)
+    z = np.where(known_z, det[..., 2], 0.0).sum(axis=1) / np.maximum(known_z.sum(axis=1), 1)  # (N,) mean depth, m
+    z_factor = np.minimum(1.0, depth_ref_m / np.maximum(z, 1e-3))  # (N,)
+    scale = np.ones((1, len(det), 1, 3))
+    scale[..., 2] = depth_scale * z_factor[None, :, None]  # (1, N, 1) on the z axis
     diff = (pred[:, None] - det[None]) * scale  # (T, N, J, 3) metres
     shared = np.isfinite(diff).all(axis=-1)  # (T, N, J)
     count = shared.sum(axis=-1)  # (T, N)

@@ -41,6 +41,8 @@ class TrackerConfig:
     w_pose: float = 1.0  # cost per metre of mean per-joint distance
     w_iou: float = 0.5  # cost of zero box overlap (cost term is w_iou * (1 - IoU)), unitless
     cost_depth_scale: float = 1.0  # factor on camera-z differences in the 3D distances (depth is noisier)
+    depth_ref_m: float = 4.0  # beyond this distance z differences also shrink by depth_ref_m / z (monocular
+    #                           depth error grows with distance), metres; inf = never
     gate_root_m: float = 0.35  # max root distance for a match, metres (after depth scaling)
     gate_pose_m: float = 0.5  # max mean per-joint distance for a match, metres (after depth scaling)
     gate_growth_mps: float = 1.0  # both gates grow by this many metres per second of coasting
@@ -51,7 +53,8 @@ class TrackerConfig:
     # --- life cycle ---
     min_hits: int = 3  # matches needed before a track is published (confirmed)
     max_coast_s: float = 0.8  # a confirmed track coasts (PREDICTED) this long without a match, then LOST, s
-    tentative_max_coast_s: float = 0.1  # an unconfirmed track is dropped after this long without a match, s
+    tentative_max_coast_s: float = 0.1  # an unconfirmed track unmatched in a frame is dropped when its last match
+    #                                     is older than this, s
     exit_margin_px: float = 0.0  # with image_size given, a coasting track whose predicted box centre is more
     #                              than this outside the image ends at once, pixels
     backwards_tolerance_s: float = 1e-6  # a stamp earlier than the previous one by more than this resets, s
@@ -170,11 +173,11 @@ class Tracker:
             self._num_joints = joints.shape[1]
         self._last_stamp = stamp_s
 
-        # End tracks that coasted too long (also covers long gaps between frames).
+        # End tracks that coasted too long (also covers long gaps between frames). Tentative tracks get their
+        # shorter limit only after matching, so that a camera slower than 1 / tentative_max_coast_s can confirm.
         alive = []
         for t in self._tracks:
-            limit = cfg.max_coast_s if t.confirmed else cfg.tentative_max_coast_s
-            if stamp_s - t.last_match_stamp > limit:
+            if stamp_s - t.last_match_stamp > cfg.max_coast_s:
                 if t.confirmed:
                     out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
             else:
@@ -209,6 +212,9 @@ class Tracker:
         if image_size is not None:
             self._end_outside(image_size, out)
 
+        self._tracks = [t for t in self._tracks if t.confirmed or t.matched_now
+                        or stamp_s - t.last_match_stamp <= cfg.tentative_max_coast_s]
+
         # Start tentative tracks from confident, unmatched detections away from live tracks.
         roots = [t.kf.pos for t in self._tracks]
         for d in sorted(unmatched, key=lambda i: -scores[i]):
@@ -238,7 +244,7 @@ class Tracker:
         cfg = self.config
         pred = np.stack([t.kf.predicted(stamp_s - t.kf_stamp) + t.rel for t in tracks])  # (T, J, 3) metres
         pred_box = np.stack([self._predicted_box(t, stamp_s) for t in tracks])  # (T, 4) px
-        root_d, pose_d = pose_distances(pred, joints, cfg.cost_depth_scale)  # (T, N) metres
+        root_d, pose_d = pose_distances(pred, joints, cfg.cost_depth_scale, cfg.depth_ref_m)  # (T, N) metres
         iou = box_iou(pred_box, boxes)  # (T, N)
         coast = np.array([stamp_s - t.last_match_stamp for t in tracks])[:, None]  # (T, 1) s
         growth = cfg.gate_growth_mps * coast  # (T, 1) metres
