@@ -69,7 +69,7 @@ def _photo(name: str) -> np.ndarray:
     """(h, w, 3) uint8 RGB sample photo from scikit-image; grey ones are tinted."""
     import skimage.data
 
-    img = getattr(skimage.data, name)()
+    img = skimage.data.stereo_motorcycle()[0] if name == "motorcycle_left" else getattr(skimage.data, name)()
     if img.ndim == 2:
         tint = {"grass": (0.55, 0.75, 0.4), "gravel": (0.8, 0.75, 0.65)}.get(name, (0.85, 0.7, 0.6))
         img = (img[..., None] * np.array(tint)).astype(np.uint8)
