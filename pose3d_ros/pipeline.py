@@ -242,6 +242,8 @@ def build_default_pipeline(detector: str = "ssdlite_person", crop_model: str = "
     else:
         from pose3d_ros.models.metrabs import MetrabsCropModel
 
+        if config is not None and config.output_skeleton:
+            crop_opts.setdefault("skeleton", config.output_skeleton)  # MeTRAbs maps to the set itself
         model = MetrabsCropModel.from_file(crop_model, engine=engine, device=device, precision=precision,
                                            **crop_opts, **engine_options)
     return Pose3DPipeline(det, model, config)

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 
+from model_stubs import write_yolo_stub
 from photo_helpers import PEOPLE, PHOTOS, load_rgb, reference_2d
 from pose3d_ros.engines import create_engine
 from pose3d_ros.models import registry
@@ -67,22 +66,6 @@ def test_select_detections_threshold_nms_clip_size_cap():
     assert none.boxes.shape == (0, 4) and none.scores.shape == (0,)
 
 
-def _yolo_model(path, raw: np.ndarray, size: int) -> None:
-    """ONNX model with input 'images' (1, 3, size, size) whose output 'output0' is always `raw`."""
-    const = numpy_helper.from_array(raw.astype(np.float32), "raw")
-    nodes = [helper.make_node("ReduceMean", ["images"], ["m"], axes=[1, 2, 3], keepdims=0),  # (1,)
-             helper.make_node("Mul", ["m", "zero"], ["z"]),
-             helper.make_node("Add", ["raw", "z"], ["output0"])]
-    graph = helper.make_graph(
-        nodes, "yolo_stub",
-        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, size, size])],
-        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, list(raw.shape))],
-        initializer=[const, numpy_helper.from_array(np.zeros(1, np.float32), "zero")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-
-
 def test_yolo_decoding_on_a_synthetic_export(tmp_path):
     size = 64
     image = np.zeros((100, 200, 3), np.uint8)  # W 200, H 100 -> gain 0.32, letterbox pad top 16 px
@@ -98,7 +81,7 @@ def test_yolo_decoding_on_a_synthetic_export(tmp_path):
         [50, 45, 1, 1, 0.99, 0.0, 0.0],  # 3 x 3 source pixels -> below min_box_size
     ], np.float32)
     path = tmp_path / "yolo_stub.onnx"
-    _yolo_model(path, cand.T[None], size)  # (1, 4 + 3, 5)
+    write_yolo_stub(path, cand.T[None], size)  # (1, 4 + 3, 5)
     engine = create_engine(str(path), engine="onnxruntime", device="cpu")
     det = YoloDetector(engine, input_size=size, score_threshold=0.5, min_box_size=8).detect(image)
     np.testing.assert_allclose(det.scores, [0.9, 0.6], rtol=1e-6)
@@ -106,6 +89,7 @@ def test_yolo_decoding_on_a_synthetic_export(tmp_path):
                          [(45 - 4) / 0.32, (30 - 8 - 16) / 0.32, 8 / 0.32, 16 / 0.32]])
     np.testing.assert_allclose(det.boxes, expected, atol=1e-3)
     # Another class as "person", a cap and a threshold.
+    assert YoloDetector(engine).input_size == size  # read from the export's static input shape
     other = YoloDetector(engine, input_size=size, person_class=1, min_box_size=8).detect(image)
     assert len(other) == 1 and other.scores[0] == pytest.approx(0.95)
     assert len(YoloDetector(engine, input_size=size, max_detections=1, min_box_size=8).detect(image)) == 1

@@ -136,3 +136,23 @@ def test_bench_models_smoke(tmp_path):
                               "--rounds", "1", "--mediapipe-python", str(tmp_path / "none"), "--out", str(out)]) == 0
     table = out.read_text()
     assert "| blazepose_lite | 1 | 3 | 3 |" in table and "n/a" in table
+
+
+def test_build_default_pipeline_with_user_models(tmp_path):
+    """A YOLO export as detector and a MeTRAbs export (random weights) as crop model, by file path."""
+    from model_stubs import write_yolo_stub
+    from pose3d_ros.tools.export import main as export
+
+    yolo = tmp_path / "yolo.onnx"
+    write_yolo_stub(yolo, np.array([[[320.0], [240.0], [100.0], [300.0], [0.9]]], np.float32), 640)  # 1 class
+    metrabs = tmp_path / "metrabs" / "metrabs.onnx"
+    assert export(["--random-init", "--num-joints", "6", "--input-size", "64", "-o", str(metrabs),
+                   "--with-decoding"]) == 0
+    pipeline = build_default_pipeline(str(yolo), str(metrabs), engine="onnxruntime", device="cpu",
+                                      config=PipelineConfig(plausibility_filter=False))
+    poses = pipeline.process(np.zeros((480, 640, 3), np.uint8), Camera.from_fov(640, 480))
+    np.testing.assert_allclose(poses.boxes, [[270, 10, 100, 300]], atol=1e-3)  # letterbox pad: 80 px on top
+    assert poses.joints.shape == (1, 6, 3) and poses.skeleton == pipeline.crop_model.skeleton
+    with pytest.raises(ValueError):  # random weights carry no named joint sets
+        build_default_pipeline(str(yolo), str(metrabs), PipelineConfig(output_skeleton="smpl_24"),
+                               engine="onnxruntime", device="cpu")

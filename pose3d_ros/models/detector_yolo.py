@@ -43,7 +43,8 @@ class YoloDetector:
 
     Args:
         engine: ``run(dict) -> dict`` with ``input_names``/``output_names`` (``engines.create_engine``).
-        input_size: letterbox side S, pixels (the export's imgsz, e.g. 640 or 416).
+        input_size: letterbox side S, pixels (the export's imgsz, e.g. 640 or 416); None = read it from the
+            engine's static input shape, else 640.
         person_class: index of the person class among the C scores (0 for COCO models).
         score_threshold: minimum person score kept.
         nms_iou: IoU above which the lower-scored of two boxes is suppressed.
@@ -52,10 +53,15 @@ class YoloDetector:
         input_dtype: numpy dtype of the network input (float16 for half-precision exports).
     """
 
-    def __init__(self, engine: _Runs, input_size: int = 640, person_class: int = 0,
+    def __init__(self, engine: _Runs, input_size: int | None = None, person_class: int = 0,
                  score_threshold: float = 0.5, nms_iou: float = 0.5, max_detections: int = 10,
                  min_box_size: float = 16.0, input_dtype=np.float32):
         self.engine = engine
+        self._input = engine.input_names[0]
+        self._output = engine.output_names[0]
+        if input_size is None:
+            shape = (getattr(engine, "input_shapes", None) or {}).get(self._input) or ()
+            input_size = shape[-1] if len(shape) == 4 and shape[-1] > 0 else 640
         self.input_size = int(input_size)
         self.person_class = int(person_class)
         self.score_threshold = float(score_threshold)
@@ -63,8 +69,6 @@ class YoloDetector:
         self.max_detections = int(max_detections)
         self.min_box_size = float(min_box_size)
         self.input_dtype = np.dtype(input_dtype)
-        self._input = engine.input_names[0]
-        self._output = engine.output_names[0]
 
     def detect(self, image: np.ndarray) -> Detections:
         """image: (H, W, 3) uint8 RGB."""
