@@ -19,7 +19,7 @@ from pose3d_ros import rosenv
 
 def camera_info_fields(width: int, height: int, fov_deg: float) -> dict:
     """K of a pinhole camera with `fov_deg` over the longer side and the principal point at the centre."""
-    f = 0.5 * max(width, height) / np.tan(np.radians(fov_deg) / 2)
+    f = float(0.5 * max(width, height) / np.tan(np.radians(fov_deg) / 2))
     cx, cy = (width - 1) / 2, (height - 1) / 2
     return {"width": width, "height": height, "distortion_model": "plumb_bob", "d": [0.0] * 5,
             "k": [f, 0.0, cx, 0.0, f, cy, 0.0, 0.0, 1.0], "r": [1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0],
