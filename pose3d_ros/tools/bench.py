@@ -32,13 +32,14 @@ def machine_line() -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="pose3d-bench", description=__doc__.splitlines()[0])
-    parser.add_argument("area", choices=AREAS + ("all",))
+    parser.add_argument("area", choices=AREAS + ("all", "collect"),
+                        help="one area, all of them, or 'collect' (only gather the existing tables into --output)")
     parser.add_argument("--output", type=Path, default=None, help="with 'all': write the collected tables here")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help="arguments passed to a single area's benchmark")
     args = parser.parse_args(argv)
-    areas = AREAS if args.area == "all" else (args.area,)
+    areas = AREAS if args.area in ("all", "collect") else (args.area,)
     failed = []
-    for area in areas:
+    for area in (() if args.area == "collect" else areas):
         print(f"\n## {area}\n", flush=True)
         try:
             code = importlib.import_module(f"pose3d_ros.tools.bench_{area}").main(args.rest if args.area != "all" else [])
@@ -47,7 +48,7 @@ def main(argv=None) -> int:
             code = 1
         if code:
             failed.append(area)
-    if args.area == "all" and args.output:
+    if args.area in ("all", "collect") and args.output:
         parts = [f"# pose3d_ros benchmarks\n\nMachine: {machine_line()}. Date: {datetime.date.today().isoformat()}.\n"
                  "Every number is a median over repeats measured by `make bench` (`pose3d-bench all`); ratios "
                  "are measured side by side in one run.\n"]

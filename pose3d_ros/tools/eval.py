@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 
 from pose3d_ros.eval.metrics import MetricsConfig, SequenceEvaluator, summarize
+from pose3d_ros.tools.bench import machine_line as platform_summary
 
 # GT joint name (evalgen) -> anatomical key (core.skeletons); the first 17 are the compared COCO keypoints.
 GT_KEYS = {
@@ -204,20 +204,6 @@ def run(args: argparse.Namespace) -> dict:
     rows += [("**all**", "frame", overall["frame"]), ("**all**", "tracked", overall["tracked"])]
     report["markdown"] = markdown_table(rows)
     return report
-
-
-def platform_summary() -> str:
-    import os
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:
