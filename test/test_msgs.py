@@ -23,7 +23,8 @@ def test_serialization_round_trip(make):
     data = serialize_message(msg)
     back = deserialize_message(data, type(msg))
     assert_msg_equal(msg, back)
-    assert serialize_message(back) == data
+    # Twice through CDR is still equal (bytes may differ only in alignment padding, which Fast CDR leaves unset).
+    assert_msg_equal(msg, deserialize_message(serialize_message(back), type(msg)))
 
 
 def test_nan_joint_survives_and_constants():
