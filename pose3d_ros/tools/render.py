@@ -62,8 +62,9 @@ def render_video(frames_by_index, results_by_index: dict, edges, path: Path, fps
     for index, _, rgb in frames_by_index:
         people = [p for p in results_by_index.get(index, []) if p["state"] != LOST]
         drawn = draw_people(rgb, people, edges)
-        cv2.putText(drawn, f"frame {index}  people {len(people)}", (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
-                    (255, 255, 0), 2, cv2.LINE_AA)
+        label = f"frame {index}  people {len(people)}" if index in results_by_index else \
+            f"frame {index}  not processed (node busy, newer frame taken)"
+        cv2.putText(drawn, label, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 0), 2, cv2.LINE_AA)
         if writer is None:
             writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (rgb.shape[1], rgb.shape[0]))
         writer.write(cv2.cvtColor(drawn, cv2.COLOR_RGB2BGR))
