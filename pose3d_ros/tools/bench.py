@@ -35,23 +35,24 @@ def main(argv=None) -> int:
     parser.add_argument("area", choices=AREAS + ("all", "collect"),
                         help="one area, all of them, or 'collect' (only gather the existing tables into --output)")
     parser.add_argument("--output", type=Path, default=None, help="with 'all': write the collected tables here")
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help="arguments passed to a single area's benchmark")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)  # unknown arguments go to a single area's benchmark
     areas = AREAS if args.area in ("all", "collect") else (args.area,)
     failed = []
     for area in (() if args.area == "collect" else areas):
         print(f"\n## {area}\n", flush=True)
         try:
-            code = importlib.import_module(f"pose3d_ros.tools.bench_{area}").main(args.rest if args.area != "all" else [])
+            code = importlib.import_module(f"pose3d_ros.tools.bench_{area}").main(rest if args.area != "all" else [])
         except Exception as err:  # noqa: BLE001 - report and go on with the other areas
             print(f"benchmark '{area}' failed: {type(err).__name__}: {err}", file=sys.stderr)
             code = 1
         if code:
             failed.append(area)
     if args.area in ("all", "collect") and args.output:
+        how = ("All tables measured in this run of `pose3d-bench all`." if args.area == "all" else
+               "Tables collected from benchmarks/*.md, each written by its own `pose3d-bench <area>` run (the machine "
+               "load differed between runs).")
         parts = [f"# pose3d_ros benchmarks\n\nMachine: {machine_line()}. Date: {datetime.date.today().isoformat()}.\n"
-                 "Every number is a median over repeats measured by `make bench` (`pose3d-bench all`); ratios "
-                 "are measured side by side in one run.\n"]
+                 f"{how} Numbers are medians over repeats; ratios are measured side by side within one run.\n"]
         for area in areas:
             table = BENCH_DIR / f"{area}.md"
             parts.append(table.read_text() if table.is_file() else f"## {area}\n\n(not measured: benchmark failed)\n")
