@@ -97,3 +97,17 @@ def test_accepted_variants():
     cam = Camera.from_camera_info(np.reshape(K, (3, 3)), DISTORTIONS["rational_polynomial"],
                                   "rational_polynomial", 0, 0, image_size=(640, 480))
     assert (cam.width, cam.height, cam.dist.size) == (640, 480, 8) and not cam.is_default_fov
+
+
+def test_fit_to_image_scales_resized_frames_and_rejects_other_aspects():
+    camera = Camera.from_fov(1280, 720)
+    assert camera.fit_to_image(1280, 720) is camera
+    half = camera.fit_to_image(640, 360)
+    np.testing.assert_allclose(half.project(np.array([0.3, -0.2, 2.0])),
+                               (camera.project(np.array([0.3, -0.2, 2.0])) + 0.5) * 0.5 - 0.5, atol=1e-9)
+    assert (half.width, half.height) == (640, 360)
+    with pytest.raises(InvalidCameraError, match="different aspect ratio"):
+        camera.fit_to_image(640, 480)
+    with pytest.raises(InvalidCameraError):
+        camera.fit_to_image(640, 364, tolerance_px=1.0)  # 4 px off: beyond an explicit 1 px tolerance
+    assert camera.fit_to_image(640, 363).height == 360  # within the default 1 % of the height

@@ -195,6 +195,21 @@ class Camera:
                       max(1, round(self.width * factor)), max(1, round(self.height * factor)),
                       self.is_default_fov)
 
+    def fit_to_image(self, width: int, height: int, tolerance_px: float | None = None) -> "Camera":
+        """This camera for an image of width x height: itself, or scaled when the image is a resized frame
+        (same aspect ratio within tolerance_px; default max(1 px, 1 % of the height)).
+
+        Raises InvalidCameraError when the aspect ratio differs.
+        """
+        if (self.width, self.height) == (width, height):
+            return self
+        factor = width / self.width
+        tolerance = max(1.0, 0.01 * height) if tolerance_px is None else tolerance_px
+        if abs(height - self.height * factor) > tolerance:
+            raise InvalidCameraError(f"image {width}x{height} does not match the camera's {self.width}x{self.height} "
+                                     "(different aspect ratio)")
+        return self.scaled(factor)
+
     @cached_property
     def max_normalized_radius(self) -> float:
         """Largest undistorted normalised radius seen by the image (border points, +10 %).

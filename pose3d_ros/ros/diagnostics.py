@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from std_msgs.msg import Header
 
 OK, WARN, ERROR = 0, 1, 2  # diagnostic levels as ints (diagnostic_msgs stores them as bytes)
 WINDOW_S = 5.0  # rates and latency percentiles are computed over this many seconds
@@ -128,10 +129,5 @@ def diagnostic_array(snapshot: dict, node_name: str, hardware_id: str, stamp, st
             "engine", "models")
     status.values = [KeyValue(key=k, value=f"{v:.2f}" if isinstance(v, float) else str(v))
                      for k in keys for v in [snapshot[k]]]
-    return DiagnosticArray(header=_header(stamp), status=[status])
+    return DiagnosticArray(header=Header(stamp=stamp) if stamp is not None else Header(), status=[status])
 
-
-def _header(stamp):
-    from std_msgs.msg import Header
-
-    return Header(stamp=stamp)

@@ -6,9 +6,6 @@ an explicit DELETE of its three markers.
 """
 from __future__ import annotations
 
-import colorsys
-import zlib
-
 import numpy as np
 from builtin_interfaces.msg import Duration
 from geometry_msgs.msg import Point
@@ -16,16 +13,16 @@ from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
 
 from pose3d_ros.core.skeletons import SkeletonDef
+from pose3d_ros.tracking import TrackState
+from pose3d_ros.visualize import id_colour_rgb
 
 NAMESPACES = ("joints", "bones", "label")
-LOST = 3  # tracking state value of an ended track (pose3d_msgs Skeleton3D.STATE_LOST)
 
 
 def track_colour(track_id: str) -> ColorRGBA:
-    """A saturated colour that depends only on the id."""
-    hue = (zlib.crc32(track_id.encode()) % 360) / 360.0
-    r, g, b = colorsys.hsv_to_rgb(hue, 0.85, 0.95)
-    return ColorRGBA(r=r, g=g, b=b, a=1.0)
+    """A saturated colour that depends only on the id (the same as in the debug image and demo video)."""
+    r, g, b = id_colour_rgb(track_id)
+    return ColorRGBA(r=r / 255.0, g=g / 255.0, b=b / 255.0, a=1.0)
 
 
 class MarkerBuilder:
@@ -52,7 +49,7 @@ class MarkerBuilder:
         lifetime = self.lifetime(frame_period_s)
         alive = set()
         for track in tracks:
-            if int(track.state) == LOST:
+            if track.state == TrackState.LOST:
                 continue
             alive.add(track.id)
             out.markers.extend(self._track_markers(track, header, lifetime))

@@ -203,16 +203,17 @@ class Pose3DNode(Node):
             self._report("camera_info", WARN, f"waiting for a valid CameraInfo on "
                                               f"{self.resolve_topic_name('camera_info')}; frames are skipped")
             return None
-        if (camera.width, camera.height) == (width, height):
-            return camera
-        factor = width / camera.width
-        if abs(height - camera.height * factor) <= max(1.0, 0.01 * height):
+        try:
+            fitted = camera.fit_to_image(width, height)
+        except InvalidCameraError:
+            self._report("image_size", ERROR, f"image {width}x{height} does not match CameraInfo "
+                                              f"{camera.width}x{camera.height} (different aspect ratio): frame skipped")
+            return None
+        if fitted is not camera:
             self._report("image_size", WARN, f"image {width}x{height} differs from CameraInfo "
-                                             f"{camera.width}x{camera.height}: intrinsics scaled by {factor:.3f}")
-            return camera.scaled(factor)
-        self._report("image_size", ERROR, f"image {width}x{height} does not match CameraInfo "
-                                          f"{camera.width}x{camera.height} (different aspect ratio): frame skipped")
-        return None
+                                             f"{camera.width}x{camera.height}: intrinsics scaled by "
+                                             f"{width / camera.width:.3f}")
+        return fitted
 
     def _publish(self, header, tracks, rgb, factor: float) -> None:
         out_header, tracks = self.tf.to_target(header, tracks)

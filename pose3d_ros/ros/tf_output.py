@@ -11,6 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from pose3d_ros.tracking import TrackState
+
 
 def quaternion_matrix(x: float, y: float, z: float, w: float) -> np.ndarray:
     """(3, 3) rotation of a unit quaternion (x, y, z, w)."""
@@ -88,7 +90,7 @@ class TfOutput:
 
         transforms = []
         for track in tracks:
-            if int(track.state) == 3 or not np.isfinite(track.root).all():  # LOST or unknown root
+            if track.state == TrackState.LOST or not np.isfinite(track.root).all():
                 continue
             tf = TransformStamped()
             tf.header = header

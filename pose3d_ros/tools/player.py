@@ -15,15 +15,15 @@ import time
 import numpy as np
 
 from pose3d_ros import rosenv
+from pose3d_ros.core.camera import Camera
 
 
 def camera_info_fields(width: int, height: int, fov_deg: float) -> dict:
-    """K of a pinhole camera with `fov_deg` over the longer side and the principal point at the centre."""
-    f = float(0.5 * max(width, height) / np.tan(np.radians(fov_deg) / 2))
-    cx, cy = (width - 1) / 2, (height - 1) / 2
+    """CameraInfo fields of the default-FoV pinhole camera (core.camera.Camera.from_fov)."""
+    K = Camera.from_fov(width, height, fov_deg).K  # (3, 3)
     return {"width": width, "height": height, "distortion_model": "plumb_bob", "d": [0.0] * 5,
-            "k": [f, 0.0, cx, 0.0, f, cy, 0.0, 0.0, 1.0], "r": [1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0],
-            "p": [f, 0.0, cx, 0.0, 0.0, f, cy, 0.0, 0.0, 0.0, 1.0, 0.0]}
+            "k": K.ravel().tolist(), "r": np.eye(3).ravel().tolist(),
+            "p": np.hstack([K, np.zeros((3, 1))]).ravel().tolist()}
 
 
 def main(argv=None) -> int:

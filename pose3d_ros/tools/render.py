@@ -1,7 +1,7 @@
 """What a person looks at after a run: an annotated video, pictures of the 3D tracks, a summary.
 
-Works from the node's recorded MCAP (or from in-memory frames of pose3d-run): per frame the stamp and
-people (id, state, joints in metres, 2D keypoints, box). ROS-free apart from decoding the bag with rosbags.
+Works from the node's recorded MCAP: per frame the stamp and people (id, state, joints in metres, 2D
+keypoints, box) as `ros.conversions.skeletons_from_msg` gives them.
 """
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pose3d_ros.tracking import TrackState
 from pose3d_ros.visualize import draw_people, id_colour_rgb
 
-LOST = 3
+LOST = TrackState.LOST
 
 
 def read_skeleton_bag(bag: Path) -> dict:
@@ -22,6 +23,7 @@ def read_skeleton_bag(bag: Path) -> dict:
     from rosbags.rosbag2 import Reader
 
     from pose3d_ros.bags import pose3d_typestore
+    from pose3d_ros.ros import conversions
 
     store = pose3d_typestore()
     out = {"frames": [], "skeleton_type": "", "joint_names": [], "edges": [], "topics": {}, "diagnostics": []}
@@ -35,7 +37,7 @@ def read_skeleton_bag(bag: Path) -> dict:
                 out["frames"].append({
                     "stamp": msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9,
                     "received": received_ns * 1e-9, "frame_id": msg.header.frame_id,
-                    "people": [_person(s) for s in msg.skeletons]})
+                    "people": conversions.skeletons_from_msg(msg)})
             elif kind == "SkeletonInfo":
                 out["joint_names"] = list(msg.joint_names)
                 out["edges"] = np.asarray(msg.edges, np.int64).reshape(-1, 2).tolist()
@@ -45,14 +47,6 @@ def read_skeleton_bag(bag: Path) -> dict:
                         out["diagnostics"].append({kv.key: kv.value for kv in status.values})
     out["frames"].sort(key=lambda f: f["stamp"])
     return out
-
-
-def _person(s) -> dict:
-    return {"id": s.id, "state": int(s.tracking_state), "confidence": float(s.confidence),
-            "joints": np.array([[p.x, p.y, p.z] for p in s.joints], np.float64).reshape(-1, 3),
-            "keypoints2d": np.array([[p.x, p.y] for p in s.keypoints_2d], np.float64).reshape(-1, 2),
-            "box": np.array([s.box_x, s.box_y, s.box_width, s.box_height], np.float64),
-            "root": np.array([s.root_position.x, s.root_position.y, s.root_position.z])}
 
 
 def render_video(frames_by_index, results_by_index: dict, edges, path: Path, fps: float) -> int:

@@ -100,13 +100,7 @@ def camera_for(rgb: np.ndarray, info: dict | None, fov_deg: float) -> Camera:
     if info is None:
         return Camera.from_fov(rgb.shape[1], rgb.shape[0], fov_deg)
     camera = Camera.from_camera_info(info["k"], info["d"], info["distortion_model"], info["width"], info["height"])
-    if (camera.width, camera.height) != (rgb.shape[1], rgb.shape[0]):
-        factor = rgb.shape[1] / camera.width
-        if abs(rgb.shape[0] - camera.height * factor) > 1:
-            raise InputError(f"image {rgb.shape[1]}x{rgb.shape[0]} does not match the intrinsics "
-                             f"{camera.width}x{camera.height}")
-        camera = camera.scaled(factor)
-    return camera
+    return camera.fit_to_image(rgb.shape[1], rgb.shape[0], tolerance_px=1.0)  # InvalidCameraError on mismatch
 
 
 def person_json(track) -> dict:
@@ -245,11 +239,12 @@ def main(argv=None) -> int:
 def _write_video_frame(writer, path: Path, rgb, tracks, skeleton, fps: float):
     import cv2
 
+    from pose3d_ros.tracking import TrackState
     from pose3d_ros.visualize import draw_people
 
     if writer is None:
         writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (rgb.shape[1], rgb.shape[0]))
-    live = [t for t in tracks if int(t.state) != 3]
+    live = [t for t in tracks if t.state != TrackState.LOST]
     writer.write(cv2.cvtColor(draw_people(rgb, live, skeleton.edges), cv2.COLOR_RGB2BGR))
     return writer
 
