@@ -45,11 +45,16 @@ class NodeConfig:
     # --- outputs ---
     publish_markers: bool = True  # publish ~/markers (MarkerArray)
     publish_debug_image: bool = False  # publish ~/debug_image with 2D skeletons drawn
-    publish_tf: bool = False  # broadcast TF frame body_<id> per track (when tf2_ros is importable)
+    publish_tf: bool = False  # broadcast REP-155 TF frame body_<id> per track on /tf
     target_frame: str = ""  # if set (and tf2_ros importable), output in this frame instead of the camera's
     marker_lifetime_frames: float = 3.0  # marker lifetime in frame periods (bounded to 0.1..2 s)
     process_when_unsubscribed: bool = False  # run inference even when nobody subscribes to any output
     diagnostics_period_s: float = 1.0  # period of /diagnostics, seconds
+    # --- node (lifecycle, camera model, time) ---
+    autostart: bool = True  # configure and activate right after start (no lifecycle manager needed)
+    rectified_input: bool = False  # images are rectified: camera from CameraInfo P (and R), no distortion
+    tf_timeout_s: float = 0.1  # wait at most this long for the target_frame transform of a frame, seconds
+    backward_jump_reset_s: float = 1.0  # an older stamp by more than this restarts tracking; less: dropped, s
 
 
 # name -> (description, constraint, dynamic). Constraint: (min, max) for numbers or a tuple of choices.
@@ -78,11 +83,16 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
     "smoothing_beta": ("One-Euro speed coefficient, Hz per m/s (higher = less lag)", (0.0, 100.0), True),
     "publish_markers": ("Publish ~/markers", None, True),
     "publish_debug_image": ("Publish ~/debug_image", None, True),
-    "publish_tf": ("Broadcast TF body_<id> frames (needs tf2_ros)", None, False),
+    "publish_tf": ("Broadcast REP-155 TF frames body_<id> on /tf", None, False),
     "target_frame": ("Output frame (needs tf2_ros); empty = camera frame of the image", None, False),
     "marker_lifetime_frames": ("Marker lifetime in frame periods", (0.5, 100.0), True),
     "process_when_unsubscribed": ("Run inference even when nobody subscribes", None, True),
     "diagnostics_period_s": ("Period of /diagnostics, seconds", (0.1, 60.0), False),
+    "autostart": ("Configure and activate by itself at start (false: wait for a lifecycle manager)", None, False),
+    "rectified_input": ("Images are rectified: use CameraInfo P (and R) instead of K and D", None, False),
+    "tf_timeout_s": ("Timeout of the target_frame transform lookup per frame, seconds", (0.0, 10.0), False),
+    "backward_jump_reset_s": ("Older stamps by more than this restart tracking (bag loop); less: dropped, s",
+                              (0.0, 3600.0), True),
 }
 
 
