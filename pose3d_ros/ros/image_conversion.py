@@ -104,10 +104,16 @@ def compressed_size(data: bytes) -> tuple[str, int, int]:
 
 
 def compressed_to_rgb(msg, max_pixels: int = DEFAULT_MAX_DECODE_PIXELS) -> np.ndarray:
-    """sensor_msgs/CompressedImage (JPEG/PNG) -> (H, W, 3) uint8 RGB, size-checked from its header first.
+    """sensor_msgs/CompressedImage (JPEG/PNG) -> (H, W, 3) uint8 RGB (see `decode_compressed`)."""
+    return decode_compressed(msg, max_pixels)[0]
 
-    Images of more than max_pixels are decoded reduced by 2, 4 or 8 when JPEG (libjpeg scales while
-    decoding, so the full size is never allocated) and rejected otherwise; beyond 8x, always rejected.
+
+def decode_compressed(msg, max_pixels: int = DEFAULT_MAX_DECODE_PIXELS) -> tuple[np.ndarray, int]:
+    """CompressedImage -> ((H, W, 3) uint8 RGB, reduction), size-checked from its header before decoding.
+
+    Images of more than max_pixels are decoded reduced by 2, 4 or 8 (the returned reduction; pixel
+    coordinates x reduction = source pixels) when JPEG (libjpeg scales while decoding, so the full size is
+    never allocated) and rejected otherwise; beyond 8x, always rejected.
     """
     data = bytes(msg.data) if not isinstance(msg.data, (bytes, bytearray)) else msg.data
     if len(data) == 0:
@@ -125,7 +131,7 @@ def compressed_to_rgb(msg, max_pixels: int = DEFAULT_MAX_DECODE_PIXELS) -> np.nd
     image = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
     if image is None:
         raise ImageConversionError(f"corrupt compressed image (format '{_short(msg.format)}', {len(data)} bytes)")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB), reduce
 
 
 def max_decode_pixels(max_image_side: int) -> int:

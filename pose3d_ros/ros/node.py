@@ -17,6 +17,8 @@ and a /diagnostics status, and the next good frame is processed normally.
 """
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import sys
 import threading
@@ -41,7 +43,7 @@ from pose3d_ros.ros import conversions
 from pose3d_ros.ros.camera_info import CameraModel, camera_model_from_info
 from pose3d_ros.ros.config import PARAMETERS, NodeConfig, config_from_values, validate
 from pose3d_ros.ros.diagnostics import ERROR, WARN, NodeStats, cap, diagnostic_array
-from pose3d_ros.ros.image_conversion import (ImageConversionError, compressed_to_rgb, downscale, image_to_rgb,
+from pose3d_ros.ros.image_conversion import (ImageConversionError, decode_compressed, downscale, image_to_rgb,
                                              max_decode_pixels, rgb_to_image_fields)
 from pose3d_ros.ros.markers import MarkerBuilder
 from pose3d_ros.ros.parameters import SafeParameterService, declare_parameters
@@ -160,6 +162,8 @@ class Pose3DNode(LifecycleNode):
         if self.processor is not None:
             self.processor.close()
             self.processor = None
+            gc.collect()
+            _return_heap_to_os()
             self.get_logger().info("engines freed")
 
     # ---------------------------------------------------------------- parameters
@@ -300,7 +304,8 @@ class Pose3DNode(LifecycleNode):
         if not self._stamp_ok(stamp, c):
             return
         try:
-            rgb = compressed_to_rgb(msg, max_decode_pixels(c.max_image_side)) if compressed else image_to_rgb(msg)
+            rgb, reduced = decode_compressed(msg, max_decode_pixels(c.max_image_side)) if compressed \
+                else (image_to_rgb(msg), 1)
         except ImageConversionError as err:
             self._report("image", ERROR, f"dropped image: {err}")
             return
@@ -313,9 +318,14 @@ class Pose3DNode(LifecycleNode):
             self._report("downscale", WARN, f"images of {camera.width}x{camera.height} downscaled by "
                                             f"{result.factor:.2f} (max_image_side {c.max_image_side})")
         tracks = result.tracks
+        if reduced != 1:  # JPEG decoded at 1/reduced: 2D back to the source image's pixels
+            self._report("decode_reduced", WARN, f"compressed images decoded at 1/{reduced} size "
+                                                 f"(max_image_side {c.max_image_side})")
+            tracks = [replace(t, box=t.box * reduced,
+                              keypoints2d=None if t.keypoints2d is None else t.keypoints2d * reduced) for t in tracks]
         if model is not None and model.rotation is not None:  # rectified frame -> the header's frame
             tracks = [transform_track(t, model.rotation, np.zeros(3)) for t in tracks]
-        self._publish(self._output_header(msg.header, model), tracks, rgb, c)
+        self._publish(self._output_header(msg.header, model), tracks, (rgb, result.tracks), c)
         now = self.get_clock().now().nanoseconds * 1e-9
         self.stats.on_processed(max(0.0, now - stamp), len(result.poses.scores), len(tracks))
 
@@ -352,7 +362,8 @@ class Pose3DNode(LifecycleNode):
                                              f"{width / camera.width:.3f}")
         return fitted
 
-    def _publish(self, header, tracks, rgb, c: NodeConfig) -> None:
+    def _publish(self, header, tracks, debug, c: NodeConfig) -> None:
+        """tracks: in the header's frame, 2D in source pixels; debug: (rgb as processed, its tracks)."""
         self.tf.broadcast(header, tracks, self.skeleton)  # body_<id> in the image's frame (REP-155)
         target = self.tf.to_target(header, tracks)
         if target is None:
@@ -362,7 +373,8 @@ class Pose3DNode(LifecycleNode):
         if c.publish_markers:
             self.pub_markers.publish(self.markers.build(out_tracks, out_header, self._frame_period_s))
         if c.publish_debug_image and self.pub_debug.get_subscription_count():
-            people = [{"id": t.id, "box": t.box, "keypoints2d": t.keypoints2d} for t in tracks]
+            rgb, drawn = debug
+            people = [{"id": t.id, "box": t.box, "keypoints2d": t.keypoints2d} for t in drawn]
             image = Image(header=header, **rgb_to_image_fields(draw_people(rgb, people, self.skeleton.edges)))
             self.pub_debug.publish(image)
 
@@ -432,6 +444,14 @@ class _Processor:
     def close(self) -> None:
         with self._lock:
             self.pipeline = None
+
+
+def _return_heap_to_os() -> None:
+    """glibc keeps freed heap pages mapped; malloc_trim hands them back (the engines' memory on cleanup)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _developer_dds_defaults() -> None:
