@@ -98,6 +98,8 @@ def compressed_size(data: bytes) -> tuple[str, int, int]:
     try:
         with PILImage.open(io.BytesIO(data)) as header:
             return str(header.format), int(header.size[0]), int(header.size[1])
+    except PILImage.DecompressionBombError as err:  # Pillow's own limit (~179 Mpx), far above ours
+        raise ImageConversionError(f"compressed image rejected before decoding: {_short(str(err), 120)}") from err
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
         raise ImageConversionError(f"compressed image header not readable ({len(data)} bytes): "
                                    f"{_short(str(err))}") from err
