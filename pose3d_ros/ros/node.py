@@ -10,8 +10,8 @@ Lifecycle (rclpy.lifecycle; standard ~/get_state, ~/change_state):
 `autostart` (default true) configures and activates right after start (console script, launch).
 
 A frame's path: `_on_image` keeps only the newest message -> worker `_process`: stamp order check,
-`image_conversion`, the camera of `camera_info.py`, the frame processor (detector, crops, crop model,
-reconstruction, tracker), then `_publish` (conversions, markers, tf_output). Output headers carry the
+`image_conversion`, the camera of `camera_info.py`, `FrameProcessor.process` (processor.py: detector / pose
+ROIs, crop model, reconstruction, tracker), then `_publish` (conversions, markers, tf_output). Output headers carry the
 source image's stamp and frame. Bad input never stops the stream: each problem gets a throttled log line
 and a /diagnostics status, and the next good frame is processed normally.
 """
@@ -37,18 +37,17 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from visualization_msgs.msg import MarkerArray
 
 from pose3d_msgs.msg import Skeleton3DArray, SkeletonInfo
-from pose3d_ros import runtime
 from pose3d_ros.core.camera import Camera, InvalidCameraError
+from pose3d_ros.processor import FrameProcessor, ModelLoadError
 from pose3d_ros.ros import conversions
 from pose3d_ros.ros.camera_info import CameraModel, camera_model_from_info
 from pose3d_ros.ros.config import PARAMETERS, NodeConfig, config_from_values, validate
 from pose3d_ros.ros.diagnostics import ERROR, WARN, NodeStats, cap, diagnostic_array
-from pose3d_ros.ros.image_conversion import (ImageConversionError, decode_compressed, downscale, image_to_rgb,
-                                             max_decode_pixels, rgb_to_image_fields)
+from pose3d_ros.ros.image_conversion import (ImageConversionError, decode_compressed, image_to_rgb, max_decode_pixels,
+                                             rgb_to_image_fields)
 from pose3d_ros.ros.markers import MarkerBuilder
 from pose3d_ros.ros.parameters import SafeParameterService, declare_parameters
 from pose3d_ros.ros.tf_output import TfOutput, transform_track
-from pose3d_ros.tracking import Tracker, TrackerConfig
 from pose3d_ros.visualize import draw_people
 
 LOG_THROTTLE_S = 5.0
@@ -61,7 +60,7 @@ class Pose3DNode(LifecycleNode):
 
     def __init__(self, processor_factory=None, **kwargs):
         super().__init__("pose3d_node", start_parameter_services=False, **kwargs)
-        self._processor_factory = processor_factory or _Processor
+        self._processor_factory = processor_factory or FrameProcessor
         self._parameter_service = SafeParameterService(self)  # answers malformed requests with a reason
         declare_parameters(self, NodeConfig())
         self.add_on_set_parameters_callback(self._on_set_parameters)
@@ -113,7 +112,7 @@ class Pose3DNode(LifecycleNode):
         if self.processor is None:
             try:
                 self.processor = self._processor_factory(self.config)
-            except runtime.ModelLoadError as err:
+            except ModelLoadError as err:
                 return self._fail(str(err))
             self.skeleton = self.processor.skeleton
             self.markers = MarkerBuilder(self.skeleton, self.config.marker_lifetime_frames)
@@ -401,49 +400,6 @@ class Pose3DNode(LifecycleNode):
         frame = self._camera.frame_id if self._camera is not None else ""
         self._diag_pub.publish(diagnostic_array(self.stats.snapshot(), self.get_name(), frame or "camera",
                                                 self.get_clock().now().to_msg()))
-
-
-def tracker_config(config: NodeConfig, root_joint: int | None) -> TrackerConfig:
-    return TrackerConfig(min_hits=config.track_min_hits, max_coast_s=config.track_max_coast_s,
-                         one_euro_min_cutoff_hz=config.smoothing_min_cutoff_hz,
-                         one_euro_beta=config.smoothing_beta, root_joint=root_joint)
-
-
-class _Processor:
-    """Pipeline + tracker behind the FrameProcessor interface (replaced by pose3d_ros.processor)."""
-
-    def __init__(self, config: NodeConfig):
-        self._lock = threading.Lock()
-        self.config = config
-        self.pipeline = runtime.build_pipeline_from_config(config)  # ModelLoadError names the file
-        self.skeleton = runtime.output_skeleton(self.pipeline)
-        self.engines = runtime.describe_engines(self.pipeline)
-        self.tracker = Tracker(tracker_config(config, self.skeleton.root))
-
-    def process(self, rgb: np.ndarray, camera: Camera, stamp_s: float):
-        from types import SimpleNamespace
-
-        with self._lock:
-            small, factor = downscale(rgb, self.config.max_image_side)
-            cam = camera.scaled(factor) if factor != 1.0 else camera
-            poses = runtime.rescale_2d(self.pipeline.process(small, cam), 1.0 / factor)
-            tracks = self.tracker.update(stamp_s, poses.joints, poses.boxes, poses.scores, poses.joint_conf,
-                                         poses.joints2d)
-            return SimpleNamespace(poses=poses, tracks=tracks, factor=factor, camera=cam)
-
-    def apply(self, config: NodeConfig) -> None:
-        with self._lock:
-            self.config = config
-            runtime.apply_thresholds(self.pipeline, config)
-            self.tracker.config = tracker_config(config, self.skeleton.root)
-
-    def reset(self) -> None:
-        with self._lock:
-            self.tracker.reset()
-
-    def close(self) -> None:
-        with self._lock:
-            self.pipeline = None
 
 
 def _return_heap_to_os() -> None:

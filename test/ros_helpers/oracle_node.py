@@ -1,9 +1,9 @@
 """pose3d_node with a known synthetic person instead of the models (child process of the node graph tests).
 
-The frame processor places one template adult (core.skeletons.template_pose, blazepose_33) with its hip
+The pipeline under the real FrameProcessor places one template adult (core.skeletons.template_pose, blazepose_33) with its hip
 midpoint on the viewing ray of pixel ORACLE_PIXEL of the camera the node passes in, at depth ORACLE_DEPTH_M,
-turned by ORACLE_YAW_DEG about its vertical (0 = facing the camera), and runs the real Tracker. Everything
-ROS (lifecycle, camera model, stamps, TF, publishing) is the node's own code.
+turned by ORACLE_YAW_DEG about its vertical (0 = facing the camera). Everything else (FrameProcessor,
+Tracker, and all of ROS: lifecycle, camera model, stamps, TF, publishing) is the node's own code.
 """
 import sys
 from pathlib import Path
@@ -19,8 +19,9 @@ import numpy as np  # noqa: E402
 from scipy.spatial.transform import Rotation  # noqa: E402
 
 from pose3d_ros.core.skeletons import get_skeleton, template_pose  # noqa: E402
+from pose3d_ros.pipeline import FramePoses  # noqa: E402
+from pose3d_ros.processor import FrameProcessor  # noqa: E402
 from pose3d_ros.ros import node  # noqa: E402
-from pose3d_ros.tracking import Tracker  # noqa: E402
 
 ORACLE_PIXEL = (400.0, 260.0)  # image pixel on whose ray the hip midpoint lies
 ORACLE_DEPTH_M = 3.0  # z of the hip midpoint, metres
@@ -38,30 +39,37 @@ def oracle_person(camera) -> tuple[np.ndarray, np.ndarray]:
     return (body - hips) @ rotation.T + ray / ray[2] * ORACLE_DEPTH_M, rotation
 
 
-class OracleProcessor:
-    """The FrameProcessor interface with a known person instead of detector and crop model."""
+class _OracleDetector:
+    """Detector interface: the oracle person's box (settable thresholds, as FrameProcessor.apply expects)."""
 
-    def __init__(self, config):
-        self.skeleton = get_skeleton("blazepose_33")
-        self.engines = "oracle"
-        self.tracker = Tracker(node.tracker_config(config, self.skeleton.root))
+    def __init__(self, pipeline):
+        self._pipeline = pipeline
+        self.score_threshold, self.max_detections, self.min_box_size = 0.5, 10, 0.0
 
-    def process(self, rgb, camera, stamp_s):
+    def detect(self, rgb):
+        return SimpleNamespace(boxes=self._pipeline.last_box[None], scores=np.array([0.9], np.float32))
+
+
+class OraclePipeline:
+    """The Pose3DPipeline interface with a known person instead of detector and crop model; the node runs
+    the real FrameProcessor (downscaling, pose-ROI following, Tracker) around it."""
+
+    skeleton = "blazepose_33"
+
+    def __init__(self):
+        self.detector = _OracleDetector(self)
+        self.crop_model = SimpleNamespace()
+        self.last_box = np.array([0.0, 0.0, 1.0, 1.0])
+
+    def process(self, rgb, camera, boxes=None, scores=None):
         joints, _ = oracle_person(camera)
         uv = camera.project(joints)  # (J, 2) pixels
-        box = np.concatenate([uv.min(0), uv.max(0) - uv.min(0)])[None]  # (1, 4) x, y, w, h
-        tracks = self.tracker.update(stamp_s, joints[None], box, np.array([0.9]), np.ones((1, len(joints))), uv[None])
-        return SimpleNamespace(poses=SimpleNamespace(scores=np.array([0.9])), tracks=tracks, factor=1.0)
-
-    def apply(self, config):
-        self.tracker.config = node.tracker_config(config, self.skeleton.root)
-
-    def reset(self):
-        self.tracker.reset()
-
-    def close(self):
-        self.tracker = None
+        self.last_box = np.concatenate([uv.min(0), uv.max(0) - uv.min(0)])  # (4,) x, y, w, h
+        n = 1 if boxes is None or len(boxes) else 0
+        f32 = lambda a: np.asarray(a, np.float32)  # noqa: E731
+        return FramePoses(f32([self.last_box] * n).reshape(n, 4), f32([0.9] * n), f32([joints] * n).reshape(n, -1, 3),
+                          f32([uv] * n).reshape(n, -1, 2), np.ones((n, len(joints)), np.float32), self.skeleton, {})
 
 
 if __name__ == "__main__":
-    sys.exit(node.main(processor_factory=OracleProcessor))
+    sys.exit(node.main(processor_factory=lambda config: FrameProcessor(config, pipeline=OraclePipeline())))
