@@ -134,6 +134,22 @@ def test_invalid_joints_are_nan_and_ignored():
     assert np.linalg.norm(out[2] - people[2], axis=-1).max() < 1e-4
 
 
+def test_joints_left_out_of_the_fit_are_still_placed():
+    """valid=False (fit_min_confidence) only removes a joint from the translation fit (issue 15 item 7)."""
+    cam = CAMERAS["plumb_bob"]
+    people = random_people(np.random.default_rng(17), cam, 2)
+    geom = crop_geometry(cam, boxes_of(cam.project(people)))
+    c2, c3 = crop_truth(people, geom)
+    valid = np.ones(c2.shape[:2], bool)
+    valid[0, :10] = False  # 10 of 24 joints not confident
+    c2[0, :10] += 40.0  # ... and their 2D is wrong by 40 px: left out, it cannot pull the translation
+    out = reconstruct_in_camera(c2, c3, geom, valid=valid, mix_3d_inside_fov=1.0)
+    assert np.isfinite(out).all()
+    assert np.linalg.norm(out - people, axis=-1).max() < 1e-4  # exact 3D, every joint
+    valid[1] = False  # no joint to fit: that person is NaN
+    assert np.isnan(reconstruct_in_camera(c2, c3, geom, valid=valid)[1]).all()
+
+
 def test_decode_numpy_equals_torch_and_shapes():
     rng = np.random.default_rng(17)
     logits = rng.normal(scale=3.0, size=(5, J * 9, 8, 8)).astype(np.float32)

@@ -101,7 +101,7 @@ def compressed_size(data: bytes) -> tuple[str, int, int]:
     except PILImage.DecompressionBombError as err:  # Pillow's own limit (~179 Mpx), far above ours
         raise ImageConversionError(f"compressed image rejected before decoding: {_short(str(err), 120)}") from err
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
-        raise ImageConversionError(f"compressed image header not readable ({len(data)} bytes): "
+        raise ImageConversionError(f"corrupt compressed image: header not readable ({len(data)} bytes): "
                                    f"{_short(str(err))}") from err
 
 

@@ -125,7 +125,8 @@ class Pose3DNode(LifecycleNode):
         self._start_worker()
         self._active = True
         self.stats.state = "active"
-        self.get_logger().info(f"active: {self.stats.models}, engine {self.stats.engine}")
+        self.get_logger().info(f"ready: {self.stats.models}, engine {self.stats.engine}; active, waiting for "
+                               f"images on {self._image_topic}")
         return result
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
