@@ -10,7 +10,7 @@ Lifecycle (rclpy.lifecycle; standard ~/get_state, ~/change_state):
 `autostart` (default true) configures and activates right after start (console script, launch).
 
 A frame's path: `_on_image` keeps only the newest message -> worker `_process`: stamp order check,
-`image_conversion`, the camera of `camera_info.py`, `FrameProcessor.process` (processor.py: detector / pose
+`image_conversion`, the camera (`inputs.CameraInput`, `camera_info.py`), `FrameProcessor.process` (processor.py: detector / pose
 ROIs, crop model, reconstruction, tracker), then `_publish` (conversions, markers, tf_output). Output headers carry the
 source image's stamp and frame. Bad input never stops the stream: each problem gets a throttled log line
 and a /diagnostics status, and the next good frame is processed normally.
@@ -37,14 +37,14 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from visualization_msgs.msg import MarkerArray
 
 from pose3d_msgs.msg import Skeleton3DArray, SkeletonInfo
-from pose3d_ros.core.camera import Camera, InvalidCameraError
 from pose3d_ros.processor import FrameProcessor, ModelLoadError
 from pose3d_ros.ros import conversions
-from pose3d_ros.ros.camera_info import CameraModel, camera_model_from_info
+from pose3d_ros.ros.camera_info import CameraModel
 from pose3d_ros.ros.config import PARAMETERS, NodeConfig, config_from_values, validate
 from pose3d_ros.ros.diagnostics import ERROR, WARN, NodeStats, cap, diagnostic_array
 from pose3d_ros.ros.image_conversion import (ImageConversionError, decode_compressed, image_to_rgb, max_decode_pixels,
                                              rgb_to_image_fields)
+from pose3d_ros.ros.inputs import CameraInput, StampGate
 from pose3d_ros.ros.markers import MarkerBuilder
 from pose3d_ros.ros.parameters import SafeParameterService, declare_parameters
 from pose3d_ros.ros.tf_output import TfOutput, transform_track
@@ -77,10 +77,8 @@ class Pose3DNode(LifecycleNode):
         self._worker: threading.Thread | None = None
         self._stop = False
         self._subs, self._pubs, self._timer, self._diag_pub, self.tf = [], [], None, None, None
-        self._camera: CameraModel | None = None  # last good CameraInfo
-        self._camera_key = None  # fields of the last CameraInfo parsed (repeats are not re-parsed)
-        self._last_stamp: float | None = None
-        self._frame_period_s = 1.0 / 30.0
+        self.camera: CameraInput | None = None  # CameraInfo (last good one), created on configure
+        self.stamps = StampGate(self._report)
         self._last_log: dict[str, float] = {}  # problem kind -> monotonic time of its last log line
         self._warned: set[str] = set()  # warnings given once
 
@@ -119,7 +117,7 @@ class Pose3DNode(LifecycleNode):
             self.stats.engine = self.processor.engines
             self.stats.models = f"{self.config.detector_model} + {self.config.crop_model} -> {self.skeleton.name}"
         self.processor.reset()
-        self._last_stamp = None
+        self.stamps = StampGate(self._report)  # frames missed while inactive: start afresh
         result = super().on_activate(state)  # enables the lifecycle publishers
         self.pub_info.publish(conversions.skeleton_info_msg(self.skeleton))
         self._start_worker()
@@ -192,7 +190,9 @@ class Pose3DNode(LifecycleNode):
         else:
             self._image_topic = image
             self._subs.append(self.create_subscription(Image, image, lambda m: self._on_image(m, False), qos))
-        self._subs.append(self.create_subscription(CameraInfo, "camera_info", self._on_camera_info, qos))
+        self.camera = CameraInput(self.resolve_topic_name("camera_info"), c.rectified_input, self._report,
+                                  self.stats.clear)
+        self._subs.append(self.create_subscription(CameraInfo, "camera_info", self.camera.on_camera_info, qos))
         latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                              durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.pub_skeletons = self.create_lifecycle_publisher(Skeleton3DArray, "~/skeletons", 10)
@@ -217,24 +217,7 @@ class Pose3DNode(LifecycleNode):
         if self.tf is not None:
             self.tf.destroy()
         self._subs, self._pubs, self._timer, self._diag_pub, self.tf = [], [], None, None, None
-        self._camera = self._camera_key = None
-
-    def _on_camera_info(self, msg: CameraInfo) -> None:
-        key = (tuple(msg.k), tuple(msg.d), msg.distortion_model, msg.width, msg.height, tuple(msg.p),
-               tuple(msg.r), msg.binning_x, msg.binning_y, msg.roi.x_offset, msg.roi.y_offset, msg.roi.width,
-               msg.roi.height, msg.header.frame_id)
-        if key == self._camera_key:
-            return
-        try:
-            model = camera_model_from_info(msg, rectified=self.config.rectified_input)
-        except InvalidCameraError as err:
-            kept = "keeping the last good one" if self._camera is not None else "no good one yet, frames wait"
-            self._report("camera_info_invalid", ERROR, f"invalid CameraInfo on "
-                                                       f"{self.resolve_topic_name('camera_info')}: {err}; {kept}")
-            return
-        self._camera, self._camera_key = model, key
-        self.stats.clear("camera_info")
-        self.stats.clear("camera_info_invalid")
+        self.camera = None
 
     def _on_image(self, msg, compressed: bool) -> None:
         if not self._active:
@@ -279,38 +262,25 @@ class Pose3DNode(LifecycleNode):
         return (c.process_when_unsubscribed or self.tf.active
                 or any(p.get_subscription_count() > 0 for p in (self.pub_skeletons, self.pub_markers, self.pub_debug)))
 
-    def _stamp_ok(self, stamp: float, c: NodeConfig) -> bool:
-        """Drop frames older than the last one; a jump back by more than backward_jump_reset_s restarts tracks."""
-        last = self._last_stamp
-        if last is not None and stamp < last:
-            if last - stamp <= c.backward_jump_reset_s:
-                self._report("stamp_order", WARN, f"image {last - stamp:.3f} s older than the previous one "
-                                                  "(out of order): dropped")
-                return False
-            self._report("stamp", WARN, f"image stamp went backwards by {last - stamp:.3f} s (bag loop or clock "
-                                        "reset): tracks restarted")
-            self.processor.reset()
-        elif last is not None and stamp > last:
-            self._frame_period_s = 0.8 * self._frame_period_s + 0.2 * min(stamp - last, 1.0)
-        self._last_stamp = stamp
-        return True
-
     def _process(self, msg, compressed: bool) -> None:
         c = self.config  # one configuration for the whole frame
         if not self._anyone_listening(c):
             self.stats.on_skipped()
             return
         stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
-        if not self._stamp_ok(stamp, c):
+        verdict = self.stamps.check(stamp, c.backward_jump_reset_s)
+        if verdict == "drop":
             return
+        if verdict == "reset":
+            self.processor.reset()
         try:
             rgb, reduced = decode_compressed(msg, max_decode_pixels(c.max_image_side)) if compressed \
                 else (image_to_rgb(msg), 1)
         except ImageConversionError as err:
             self._report("image", ERROR, f"dropped image: {err}")
             return
-        model = self._camera
-        camera = self._camera_for(model, rgb.shape[1], rgb.shape[0], c)
+        model = self.camera.model
+        camera = self.camera.camera_for(rgb.shape[1], rgb.shape[0], c.allow_default_fov, c.default_fov_deg)
         if camera is None:
             return
         result = self.processor.process(rgb, camera, stamp)
@@ -339,29 +309,6 @@ class Pose3DNode(LifecycleNode):
         header.frame_id = fallback
         return header
 
-    def _camera_for(self, model: CameraModel | None, width: int, height: int, c: NodeConfig) -> Camera | None:
-        """The last good CameraInfo camera fitted to this image, the default-FoV one, or None (waits)."""
-        if model is None:
-            if c.allow_default_fov:
-                self._report("camera_info", WARN, f"no valid CameraInfo: assuming a {c.default_fov_deg}° "
-                                                  "field of view (absolute depth is approximate)")
-                return Camera.from_fov(width, height, c.default_fov_deg)
-            self._report("camera_info", WARN, f"waiting for a valid CameraInfo on "
-                                              f"{self.resolve_topic_name('camera_info')}; frames are skipped")
-            return None
-        camera = model.camera
-        try:
-            fitted = camera.fit_to_image(width, height)
-        except InvalidCameraError:
-            self._report("image_size", ERROR, f"image {width}x{height} does not match CameraInfo "
-                                              f"{camera.width}x{camera.height} (different aspect ratio): frame skipped")
-            return None
-        if fitted is not camera:
-            self._report("image_size", WARN, f"image {width}x{height} differs from CameraInfo "
-                                             f"{camera.width}x{camera.height}: intrinsics scaled by "
-                                             f"{width / camera.width:.3f}")
-        return fitted
-
     def _publish(self, header, tracks, debug, c: NodeConfig) -> None:
         """tracks: in the header's frame, 2D in source pixels; debug: (rgb as processed, its tracks)."""
         self.tf.broadcast(header, tracks, self.skeleton)  # body_<id> in the image's frame (REP-155)
@@ -371,7 +318,7 @@ class Pose3DNode(LifecycleNode):
         out_header, out_tracks = target
         self.pub_skeletons.publish(conversions.tracks_to_msg(out_tracks, out_header, self.skeleton.name))
         if c.publish_markers:
-            self.pub_markers.publish(self.markers.build(out_tracks, out_header, self._frame_period_s))
+            self.pub_markers.publish(self.markers.build(out_tracks, out_header, self.stamps.frame_period_s))
         if c.publish_debug_image and self.pub_debug.get_subscription_count():
             rgb, drawn = debug
             people = [{"id": t.id, "box": t.box, "keypoints2d": t.keypoints2d} for t in drawn]
@@ -398,7 +345,7 @@ class Pose3DNode(LifecycleNode):
             self.get_logger().warning(cap(message))
 
     def _publish_diagnostics(self) -> None:
-        frame = self._camera.frame_id if self._camera is not None else ""
+        frame = self.camera.model.frame_id if self.camera is not None and self.camera.model is not None else ""
         self._diag_pub.publish(diagnostic_array(self.stats.snapshot(), self.get_name(), frame or "camera",
                                                 self.get_clock().now().to_msg()))
 
