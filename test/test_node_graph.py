@@ -107,6 +107,16 @@ def test_node_processes_photos_and_survives_bad_input(node_process, ros_context)
         depth = np.median([p.z for p in out.skeletons[0].joints])
         assert abs(depth - good_depth) < 0.1 * good_depth, f"{name}: depth {depth:.2f} m vs {good_depth:.2f} m"
 
+    # Images with an empty frame_id: published in the CameraInfo's frame, warned once (log) and on /diagnostics.
+    for _ in range(2):
+        s = stamp()
+        h.diagnostics.clear()
+        h.send(h.image(rgb, s, frame=""), h.camera_info(width, height, s))
+        out = h.output_for(s)
+        assert out is not None and out.header.frame_id == "test_camera_optical"
+        assert h.diagnosed("empty frame_id")
+    assert log_tail(node_process, 200_000).count("have an empty frame_id") == 1
+
     # Stamps jumping back by more than backward_jump_reset_s (1 s): processed, tracks restart.
     back = (50, 0)
     h.send(h.image(rgb, back), h.camera_info(width, height, back))

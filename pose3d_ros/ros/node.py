@@ -99,9 +99,10 @@ class Pose3DNode(LifecycleNode):
         try:
             self.config = config_from_values({name: self.get_parameter(name).value for name in PARAMETERS})
             self._create_io(self.config)
-        except ValueError as err:
+        except Exception as err:  # noqa: BLE001 - rclpy would turn it into a silent ERROR transition
             self._destroy_io()
-            return self._fail(f"cannot configure: {err}")
+            return self._fail(f"cannot configure: {err}" if isinstance(err, ValueError)
+                              else f"cannot configure: {type(err).__name__}: {err}")
         self.stats.state = "inactive"
         self.get_logger().info(f"configured; images on {self._image_topic}")
         return super().on_configure(state)
@@ -112,6 +113,8 @@ class Pose3DNode(LifecycleNode):
                 self.processor = self._processor_factory(self.config)
             except ModelLoadError as err:
                 return self._fail(str(err))
+            except Exception as err:  # noqa: BLE001 - an engine error not wrapped as ModelLoadError
+                return self._fail(f"cannot load the models: {type(err).__name__}: {err}")
             self.skeleton = self.processor.skeleton
             self.markers = MarkerBuilder(self.skeleton, self.config.marker_lifetime_frames)
             self.stats.engine = self.processor.engines
