@@ -4,7 +4,7 @@ The node runs in its own process with the frame processor of ros_helpers/oracle_
 placed on the ray of a known pixel of the camera the node hands over, real Tracker); everything ROS is
 the node's code. Checked against that ground truth: body_<id> on /tf (origin at the hip midpoint, x
 forward out of the chest, z up, parent = the image frame), K vs P (and R) of CameraInfo, out-of-order
-frames dropped and a large backward jump restarting the tracks.
+frames dropped and a large backward jump restarting the tracks, use_sim_time accepted at start.
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def test_body_frames_stamps_and_raw_camera(oracle, ros_context):
 
 
 def test_rectified_input_uses_p_and_r(oracle, ros_context):
-    node = oracle("rectified_input:=true", "track_min_hits:=1")
+    node = oracle("rectified_input:=true", "track_min_hits:=1", "use_sim_time:=true")  # no /clock here
     h = Harness(ros_context)
     h.wait_for_node(node, 60)
     stamp = (20, 0)
