@@ -54,7 +54,7 @@ def oracle(tmp_path):
 
 
 def test_body_frames_stamps_and_raw_camera(oracle, ros_context):
-    node = oracle("publish_tf:=true", "track_min_hits:=1")
+    node = oracle("publish_tf:=true", "track_min_hits:=2")
     h = Harness(ros_context)
     h.subscribe_tf()
     h.wait_for_node(node, 60)
@@ -71,6 +71,9 @@ def test_body_frames_stamps_and_raw_camera(oracle, ros_context):
     joints, body_to_camera = oracle_person(camera)
     hips = 0.5 * (joints[23] + joints[24])  # (3,) metres
     tf = [t for m in h.tf for t in m.transforms if t.header.stamp.nanosec == 200_000_000][-1]
+    first = h.output_for((10, 0)).skeletons[0]
+    assert first.tracking_state == 0  # NEW (1 of track_min_hits 2): published, but no body frame yet
+    assert not [t for m in h.tf for t in m.transforms if t.header.stamp == h.output_for((10, 0)).header.stamp]
     assert tf.header.frame_id == "test_camera_optical" and tf.child_frame_id == f"body_{h.skeletons[-1].skeletons[0].id}"
     origin = np.array([tf.transform.translation.x, tf.transform.translation.y, tf.transform.translation.z])
     np.testing.assert_allclose(origin, hips, atol=1e-3)  # the hip midpoint (mm: float rounding only)

@@ -3,7 +3,7 @@
 The geometry (`body_frame`, `transform_points`, `transform_track`) is plain numpy. `body_<id>`: origin at
 the hip midpoint; x forward out of the chest (normal of the torso plane, towards where the person faces);
 z up along the body (hips -> shoulders, orthogonal to x); y = z x x, to the person's left; parent = the
-image's frame. Transforms go out as tf2_msgs/TFMessage on /tf: through tf2_ros's TransformBroadcaster
+image's frame; for confirmed tracks (TRACKED or PREDICTED; also on /humans/bodies/tracked). Transforms go out as tf2_msgs/TFMessage on /tf: through tf2_ros's TransformBroadcaster
 when tf2_ros imports, else through a publisher of the same type, QoS and topic (the venv's minimal
 tf2_msgs). `target_frame` needs a tf2_ros Buffer; a lookup that fails within `tf_timeout_s` skips the
 frame with a diagnostic, never publishing camera-frame points under the target's name.
@@ -20,6 +20,7 @@ from pose3d_ros.core.skeletons import SkeletonDef
 from pose3d_ros.tracking import TrackState
 
 TF_QOS_DEPTH = 100  # tf2_ros's TransformBroadcaster default
+CONFIRMED = (TrackState.TRACKED, TrackState.PREDICTED)  # tracks with body frames (NEW ones may be false alarms)
 
 
 def quaternion_matrix(x: float, y: float, z: float, w: float) -> np.ndarray:
@@ -135,14 +136,13 @@ class TfOutput:
         return out, [transform_track(track, rotation, np.array([t.x, t.y, t.z])) for track in tracks]
 
     def broadcast(self, header, tracks, skeleton: SkeletonDef) -> None:
-        """body_<id> for every non-LOST track with known hips and shoulders; tracks in header.frame_id."""
+        """body_<id> for every confirmed track with known hips and shoulders; tracks in header.frame_id."""
+        confirmed = [t for t in tracks if t.state in CONFIRMED]
         if self._ids_pub is not None:
-            self._ids_pub.publish(self._IdsList(header=header, ids=[
-                str(t.id) for t in tracks if t.state != TrackState.LOST]))
+            self._ids_pub.publish(self._IdsList(header=header, ids=[str(t.id) for t in confirmed]))
         if not self.active:
             return
-        transforms = [tf for t in tracks if t.state != TrackState.LOST
-                      if (tf := self._transform(header, t, skeleton)) is not None]
+        transforms = [tf for t in confirmed if (tf := self._transform(header, t, skeleton)) is not None]
         if not transforms:
             return
         if self._broadcaster is not None:
