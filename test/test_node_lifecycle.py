@@ -72,7 +72,7 @@ def test_lifecycle_transitions(tmp_path, ros_context):
 
 
 def test_autostart_and_external_shutdown(tmp_path, ros_context):
-    """autostart (default) -> active; SIGINT -> engines freed, exit 0; the user's ROS_DOMAIN_ID is kept."""
+    """autostart (default) -> active; SIGINT -> engines freed, exit 0."""
     import signal
 
     log = open(tmp_path / "node.log", "w")
