@@ -5,15 +5,14 @@ Prints a Markdown table and writes it to benchmarks/tracking.md (or --out).
 from __future__ import annotations
 
 import argparse
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 
 from pose3d_ros.tracking import Tracker, TrackerConfig
 from pose3d_ros.tracking.metrics import mot_metrics, run_tracker, smoothing_metrics
 from pose3d_ros.tracking.synthetic import SceneConfig, generate
+from pose3d_ros.tools.bench_stamp import publish
 
 IMAGE_SIZE = (640, 480)  # px, the synthetic camera's
 
@@ -57,15 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter scenes")
     args = parser.parse_args(argv)
 
-    lines = [f"# Tracking benchmark\n", f"CPU: {platform.processor() or platform.machine()}, "
-             f"Python {platform.python_version()}, numpy {np.__version__}. Synthetic scenes, 30 Hz, "
+    lines = ["## Tracking benchmark\n", f"numpy {np.__version__}. Synthetic scenes, 30 Hz, "
              "per-joint noise 2.5 cm, root-depth noise 7 cm, 5 % missed detections, 0.2 false positives/frame.\n",
-             "## Update time (median, crowd scene)\n", "| people | ms / update |", "|---:|---:|"]
+             "### Update time (median, crowd scene)\n", "| people | ms / update |", "|---:|---:|"]
     for n in (1, 5, 10, 20):
         lines.append(f"| {n} | {update_time_ms(n, 3.0 if args.quick else 6.0):.3f} |")
 
     m = smoothing_metrics(Tracker(), generate(SceneConfig(kind="single", duration_s=12.0, seed=4)))
-    lines += ["\n## Smoothing (one person walking a 1.5 m circle at 1.2 m/s, 30 Hz)\n",
+    lines += ["\n### Smoothing (one person walking a 1.5 m circle at 1.2 m/s, 30 Hz)\n",
               "| metric | raw input | tracker output |", "|---|---:|---:|",
               f"| joint acceleration error, mm/frame^2 | {m['accel_raw_mm']:.1f} | {m['accel_filtered_mm']:.1f} |",
               f"| acceleration error reduction | | {m['accel_reduction_pct']:.1f} % |",
@@ -73,16 +71,13 @@ def main(argv: list[str] | None = None) -> int:
               f"| lag, absolute joints (best shift), frames | | {m['lag_frames']:.2f} |",
               f"| lag, root-relative joints, frames | | {m['lag_relative_frames']:.2f} |"]
 
-    lines += ["\n## Identity (motmetrics, 3D match radius 0.5 m)\n",
+    lines += ["\n### Identity (motmetrics, 3D match radius 0.5 m)\n",
               "| scene | frames | IDF1 | ID switches | IDsw / 1000 frames | MOTA |", "|---|---:|---:|---:|---:|---:|"]
     for name, r in scene_rows(args.quick):
         lines.append(f"| {name} | {r.frames} | {r.idf1:.3f} | {r.id_switches} | {r.switches_per_1000:.2f} | "
                      f"{r.mota:.3f} |")
     text = "\n".join(lines) + "\n"
-    print(text)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    publish("tracking", text, argv, args.out)
     return 0
 
 
