@@ -113,7 +113,8 @@ def stamp(area: str, argv: list[str] | None) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     digest = sources_hash(area)
     return (f"<!-- pose3d-bench area={area} sources={digest} -->\n"
-            f"*Made by `{command}` at {commit_line(area)} on {machine_line()}, {when}; measured sources "
+            f"*Made by `{command}` at {commit_line(area)} on {machine_line()} (1-min load average "
+            f"{os.getloadavg()[0]:.1f} when written), {when}; measured sources "
             f"(hash {digest}): {', '.join(SOURCES[area])}.*\n")
 
 
