@@ -40,36 +40,34 @@ def load_frames(video: Path | None, images: list[Path], limit: int) -> list[tupl
     return out
 
 
-def run(frames: list[tuple[str, bytes]], detector: str, crop_model: str, repeats: int, engine: str = "auto",
-        device: str = "auto") -> dict:
-    """Times every stage per frame; returns per-frame records and memory peaks."""
+def run(frames: list[tuple[str, bytes]], detector: str, crop_model: str, repeats: int,
+        detector_interval: int = 1, engine: str = "auto", device: str = "auto") -> dict:
+    """Times every stage per frame through the node's FrameProcessor; returns per-frame records and memory peaks."""
+    from pose3d_ros.config import Pose3DConfig
     from pose3d_ros.core.camera import Camera
-    from pose3d_ros.pipeline import build_default_pipeline
-    from pose3d_ros.tracking import Tracker, TrackerConfig
+    from pose3d_ros.processor import FrameProcessor
 
-    pipeline = build_default_pipeline(detector, crop_model, engine=engine, device=device)
+    processor = FrameProcessor(Pose3DConfig(detector_model=detector, crop_model=crop_model,
+                                            detector_interval=detector_interval, engine=engine, device=device))
     warm = cv2.cvtColor(cv2.imdecode(np.frombuffer(frames[0][1], np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    pipeline.process(warm, Camera.from_fov(warm.shape[1], warm.shape[0]))  # warm-up
+    processor.process(warm, Camera.from_fov(warm.shape[1], warm.shape[0]), 0.0)  # warm-up
     records = []
     tracemalloc.start()
     for _ in range(repeats):
-        tracker = Tracker(TrackerConfig())
+        processor.reset()
         for k, (_, data) in enumerate(frames):
             t0 = time.perf_counter()
             rgb = cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
             t_dec = time.perf_counter() - t0
             cam = Camera.from_fov(rgb.shape[1], rgb.shape[0])
-            poses = pipeline.process(rgb, cam)
-            t0 = time.perf_counter()
-            tracker.update(k / 25.0, poses.joints, poses.boxes, poses.scores, poses.joint_conf, poses.joints2d)
-            t_track = time.perf_counter() - t0
-            rec = {s: poses.timings.get(s, 0.0) for s in STAGES[1:-2]}
-            rec.update(decode=t_dec, track=t_track, people=len(poses))
-            rec["total"] = t_dec + poses.timings.get("total", 0.0) + t_track
+            result = processor.process(rgb, cam, 1.0 + k / 25.0)
+            rec = {s: result.timings.get(s, 0.0) for s in STAGES[1:-1]}
+            rec.update(decode=t_dec, people=len(result.poses))
+            rec["total"] = t_dec + result.timings["total"]
             records.append(rec)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"records": records, "tracemalloc_peak_mb": peak / 2**20, "engines": engines_created(pipeline),
+    return {"records": records, "tracemalloc_peak_mb": peak / 2**20, "engines": engines_created(processor.pipeline),
             "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -87,8 +85,9 @@ def markdown(res: dict, args: argparse.Namespace, n_frames: int) -> str:
     recs = res["records"]
     med = {s: 1e3 * float(np.median([r[s] for r in recs])) for s in STAGES}
     lines = ["## Pipeline stages", "",
-             f"Detector `{args.detector}`, crop model `{args.crop_model}`, engine `{args.engine}` on device "
-             f"`{args.device}`, which built: {res['engines']}; {n_frames} real frames "
+             f"Detector `{args.detector}`, crop model `{args.crop_model}`, detector_interval {args.detector_interval}, "
+             f"engine `{args.engine}` on device `{args.device}`, which built: {res['engines']}; node defaults "
+             f"otherwise (FrameProcessor); {n_frames} real frames "
              f"x {args.repeats} repeats (`{args.video}` + test/fixtures/images).", "",
              "| " + " | ".join(STAGES) + " |", "|" + "---|" * len(STAGES),
              "| " + " | ".join(f"{med[s]:.1f} ms" for s in STAGES) + " |", "",
@@ -112,15 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--detector", default="ssdlite_person")
     p.add_argument("--crop-model", default="blazepose_full")
-    p.add_argument("--engine", default="auto", help="engines.create_engine engine (auto: the best available)")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--detector-interval", type=int, default=1, help="Pose3DConfig.detector_interval")
+    p.add_argument("--engine", default="auto", help="Pose3DConfig.engine (auto: the best available)")
+    p.add_argument("--device", default="auto", help="Pose3DConfig.device")
     p.add_argument("--out", type=Path, default=Path("benchmarks/pipeline.md"))
     args = p.parse_args(argv)
     images = sorted(args.images.glob("*.jpg")) if args.images.is_dir() else []
     frames = load_frames(args.video, images, args.frames)
     if not frames:
         raise SystemExit("no frames: give --video or --images")
-    result = run(frames, args.detector, args.crop_model, args.repeats, args.engine, args.device)
+    result = run(frames, args.detector, args.crop_model, args.repeats, args.detector_interval, args.engine,
+                 args.device)
     publish("pipeline", markdown(result, args, len(frames)), argv, args.out)
     return 0
 

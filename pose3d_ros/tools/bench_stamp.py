@@ -26,8 +26,7 @@ BENCH_DIR = ROOT / "benchmarks"
 
 # What each area measures (files or folders, relative to the repository root). A new file in a listed folder
 # changes the hash as well.
-_MODELS = ("pose3d_ros/pipeline.py", "pose3d_ros/processor.py", "pose3d_ros/config.py", "pose3d_ros/runtime.py",
-           "pose3d_ros/models", "pose3d_ros/core", "pose3d_ros/engines", "pose3d_ros/tracking", "models")
+_MODELS = ("pose3d_ros/pipeline.py", "pose3d_ros/processor.py", "pose3d_ros/config.py", "pose3d_ros/models", "pose3d_ros/core", "pose3d_ros/engines", "pose3d_ros/tracking", "models")
 _NODE = _MODELS + ("pose3d_ros/ros", "pose3d_ros/rosenv.py", "pose3d_ros/media.py", "pose3d_ros/bags.py",
                    "pose3d_ros/tools/demo.py", "pose3d_ros/tools/player.py", "pose3d_ros/tools/recorder.py",
                    "pose3d_ros/tools/render.py", "config/pose3d.yaml")
@@ -36,7 +35,8 @@ SOURCES: dict[str, tuple[str, ...]] = {
              "pose3d_ros/core/reconstruct.py", "pose3d_ros/tools/bench_core.py"),
     "engines": ("pose3d_ros/engines", "pose3d_ros/core/metrabs_model.py", "pose3d_ros/core/backbones.py",
                 "pose3d_ros/tools/bench_engines.py"),
-    "tracking": ("pose3d_ros/tracking", "pose3d_ros/tools/bench_tracking.py"),
+    "tracking": ("pose3d_ros/tracking", "pose3d_ros/processor.py", "pose3d_ros/config.py",
+                 "pose3d_ros/tools/bench_tracking.py"),
     "models": _MODELS + ("pose3d_ros/tools/bench_models.py",),
     "pipeline": _MODELS + ("pose3d_ros/tools/bench_pipeline.py",),
     "node": _NODE + ("pose3d_ros/tools/bench_node.py",),

@@ -30,11 +30,11 @@ def update_time_ms(num_people: int, seconds: float, seed: int = 0) -> float:
 
 
 def node_tracker_config() -> TrackerConfig:
-    """The tracker settings of pose3d_node (its default parameters through the node's own mapping)."""
-    from pose3d_ros.ros.config import NodeConfig
-    from pose3d_ros.ros.node import tracker_config
+    """The tracker settings of pose3d_node: Pose3DConfig() through the frame processor's mapping."""
+    from pose3d_ros.config import Pose3DConfig
+    from pose3d_ros.processor import tracker_config
 
-    return tracker_config(NodeConfig(), None)  # root None: the node's default skeleton has no pelvis joint
+    return tracker_config(Pose3DConfig(), None)  # root None: the node's default skeleton has no pelvis joint
 
 
 def scene_rows(quick: bool) -> list[tuple[str, str, object]]:
@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{n['lag_relative_frames']:.2f} |"]
 
     lines += ["\n### Identity (motmetrics, 3D match radius 0.5 m)\n",
-              "Each scene with `TrackerConfig()` and with the node's settings (`node`: its default parameters "
-              "mapped by the node; smoothing beta 1.0 instead of 4.0). Scenes: `tracking.synthetic`, seed in the "
+              "Each scene with `TrackerConfig()` and with the node's settings (`node`: Pose3DConfig() through "
+              "processor.tracker_config; smoothing beta 1.0 instead of 4.0). Scenes: `tracking.synthetic`, seed in the "
               "name.\n",
               "| scene | settings | frames | IDF1 | ID switches | IDsw / 1000 frames | MOTA |",
               "|---|---|---:|---:|---:|---:|---:|"]
