@@ -1,6 +1,6 @@
 """Mechanical fixes for ROS 2's linters that the formatters do not make (scripts/lint_fix.sh runs this).
 
-    python scripts/lint_fix.py headers|quotes|comments|docstrings FILE...
+    python scripts/lint_fix.py headers|quotes|comments|docstrings|noqa FILE...
 
 headers     the Apache-2.0 licence header of package.xml (ament_copyright) at the top of each file
             (after a shebang), where no "Copyright" line is in the first lines.
@@ -14,6 +14,8 @@ docstrings  what ament_pep257 asks of docstrings: summary on the second line (D2
             word (D403), closing quotes on their own line (D209), Google-style "Args:" headers turned
             into underlined sections with blank lines around (D406, D407, D411, D413), and docstring
             lines past 99 columns re-wrapped (indented example blocks are left alone).
+noqa        `# noqa: A00x` where flake8-builtins flags a name that a message field or an API fixes (the
+            tracks' `id`, the sidecar's `format`, TensorRT's `input`); renaming would break a contract.
 Deterministic: running it twice changes nothing the second time.
 """
 from __future__ import annotations
@@ -102,17 +104,26 @@ def _imperative(word: str) -> str | None:
     return best.capitalize() if word[0].isupper() else best
 
 
-def _fix_summary_word(summary: str) -> str:
-    m = re.match(r"([A-Za-z]+)(.*)", summary, re.S)
-    if not m:
+RETURN_PHRASES = {"the": "Return the", "a": "Return a", "an": "Return an", "number": "Return the number",
+                  "true": "Return True", "false": "Return False", "new": "Return a new"}
+
+
+def _fix_summary_word(summary: str, function: bool) -> str:
+    """D401 / D403 on the first word, judged as pydocstyle does (the whole first whitespace-separated word)."""
+    if not summary.strip():
         return summary
-    word, rest = m.groups()
-    better = _imperative(word)
-    if better:
-        word = better
-    if word.islower() and word.isalpha():  # D403
-        word = word.capitalize()
-    return word + rest
+    token = summary.split()[0]
+    word = re.sub(r"^\W+|\W+$", "", token)  # pydocstyle strips non-alphanumerics for D401
+    rest = summary[summary.index(token) + len(token):]
+    if function and word.lower() in RETURN_PHRASES and token == word:  # a summary naming what it returns
+        return RETURN_PHRASES[word.lower()] + rest
+    if function and token == word:
+        better = _imperative(word)
+        if better:
+            return better + rest
+    if re.fullmatch(r"[A-Za-z']+", token) and not token.isupper() and token != token.capitalize():  # D403
+        return (token.capitalize() if token[1:].islower() else f"`{token}`") + rest
+    return summary
 
 
 def _end_with_period(summary: str) -> str:
@@ -122,14 +133,19 @@ def _end_with_period(summary: str) -> str:
     return (s[:-1] if s.endswith(":") else s) + "."
 
 
-def _wrap_prose(line: str, indent: str) -> list[str]:
+def _wrap_prose(line: str, indent: str, prev: str, nxt: str, in_section: bool) -> list[str]:
+    """A docstring line past 99 columns re-wrapped; usage lines, examples and tables (an indented block after a
+    blank line or a line ending in ':') are left alone."""
     if len(line) <= MAX:
         return [line]
     own = re.match(r"\s*", line).group(0)
-    if len(own) > len(indent) + 3:  # an indented block (example, table): leave it
+    block = len(own) > len(indent) + 3 and (not prev.strip() or prev.rstrip().endswith(":"))
+    if block and not in_section or line.lstrip().startswith((">>>", "$ ", "|")):
         return [line]
     bullet = re.match(r"(\s*(?:[-*] |\d+\. ))", line)
-    sub = " " * len(bullet.group(1)) if bullet else own
+    nxt_indent = re.match(r"\s*", nxt).group(0) if nxt.strip() else ""
+    sub = " " * len(bullet.group(1)) if bullet else nxt_indent if len(nxt_indent) > len(own) else \
+        own + "    " if in_section and len(own) <= len(indent) + 4 else own
     return textwrap.wrap(line.strip(), MAX, initial_indent=own, subsequent_indent=sub, break_long_words=False,
                          break_on_hyphens=False) or [line]
 
@@ -140,7 +156,8 @@ def split_summary(text: str, room: int) -> tuple[str, str]:
     if len(text) <= room:
         return text, ""
     cut = None
-    for pattern in (r"[.?!](?=\s)", r"[:;](?=\s)|\s-+(?=\s)", r",(?=\s)", r"\s"):
+    sentence = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bcf)[.?!](?=\s+[A-Z0-9`(\"'])"
+    for pattern in (sentence, r"[:;](?=\s)|\s-+(?=\s)", r",(?=\s)", r"\s"):
         ends = [m.end() for m in re.finditer(pattern, text) if m.end() <= room]
         if ends:
             cut = ends[0] if pattern.startswith("[.") else ends[-1]
@@ -151,14 +168,15 @@ def split_summary(text: str, room: int) -> tuple[str, str]:
     return summary, rest[:1].upper() + rest[1:]
 
 
-def fix_docstring_body(body: str, indent: str) -> str:
+def fix_docstring_body(body: str, indent: str, function: bool = False) -> str:
     """Text between the triple quotes of one docstring -> the same, as ament_pep257 wants it."""
     lines = body.split("\n")
     if len(lines) == 1 or not "".join(lines[1:]).strip():  # one line of text
-        text = _end_with_period(_fix_summary_word(body.strip()))
+        text = _end_with_period(_fix_summary_word(body.strip(), function))
         if len(indent) + 6 + len(text) <= MAX:
             return text
-        lines = [text]
+        summary, more = split_summary(text[:-1], min(MAX - len(indent) - 1, len(text) - 2))  # D200: must split
+        lines = [summary + ".", ""] + ([indent + more] if more else [])
     first = [lines[0].strip()] if lines[0].strip() else []
     rest = lines[1:] if first else lines[1:]
     if not first:  # summary already on the second line
@@ -170,9 +188,9 @@ def fix_docstring_body(body: str, indent: str) -> str:
     para = list(first)
     while rest and rest[0].strip() and not SECTION_RE.match(rest[0]):
         para.append(rest.pop(0).strip())
-    summary, more = split_summary(" ".join(para), MAX - len(indent) - 1)
+    summary, more = split_summary(_fix_summary_word(" ".join(para), function), MAX - len(indent) - 1)
     more = textwrap.wrap(more, MAX - len(indent), break_long_words=False, break_on_hyphens=False)
-    out = [indent + _end_with_period(_fix_summary_word(summary))]
+    out = [indent + _end_with_period(summary)]
     if more:
         out += [""] + [indent + m for m in more]
     if rest and rest[0].strip():
@@ -180,7 +198,7 @@ def fix_docstring_body(body: str, indent: str) -> str:
     out += [line.rstrip() for line in rest]
     # Google-style section headers -> underlined sections with blank lines around (D406, D407, D411, D413).
     fixed, seen_section = [], False
-    for line in out:
+    for k, line in enumerate(out):
         m = SECTION_RE.match(line)
         if m and len(fixed) > 1:
             if fixed[-1].strip():
@@ -192,7 +210,8 @@ def fix_docstring_body(body: str, indent: str) -> str:
         if re.fullmatch(r"\s*-+\s*", line) and fixed and fixed[-1].strip("- ") == "" and len(fixed) > 1 and \
                 SECTION_RE.match(fixed[-2] or ""):
             continue  # already underlined
-        fixed.extend(_wrap_prose(line, indent) if line.strip() else [""])
+        nxt = out[k + 1] if k + 1 < len(out) else ""
+        fixed.extend(_wrap_prose(line, indent, out[k - 1] if k else "", nxt, seen_section) if line.strip() else [""])
     while fixed and not fixed[-1].strip():
         fixed.pop()
     if seen_section:
@@ -208,12 +227,12 @@ def fix_docstrings(text: str) -> str:
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and \
                     isinstance(first.value.value, str):
-                targets.append(first.value)
+                targets.append((first.value, isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))))
     lines = text.split("\n")
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line) + 1)
-    for node in sorted(targets, key=lambda n: (n.lineno, n.col_offset), reverse=True):
+    for node, function in sorted(targets, key=lambda t: (t[0].lineno, t[0].col_offset), reverse=True):
         start = offsets[node.lineno - 1] + len(lines[node.lineno - 1].encode()[:node.col_offset].decode())
         end = offsets[node.end_lineno - 1] + len(lines[node.end_lineno - 1].encode()[:node.end_col_offset].decode())
         raw = text[start:end]
@@ -221,7 +240,7 @@ def fix_docstrings(text: str) -> str:
         if not m or "\\" in m.group(3) and not m.group(1):
             continue  # one-quote strings and escapes: left as they are
         indent = " " * node.col_offset
-        body = fix_docstring_body(m.group(3), indent)
+        body = fix_docstring_body(m.group(3), indent, function)
         text = text[:start] + m.group(1) + '"""' + body + '"""' + text[end:]
     return text
 
@@ -242,15 +261,33 @@ def single_quotes(text: str) -> str:
     return "\n".join(lines)
 
 
+def add_noqa(text: str, path: str) -> str:
+    """`# noqa: A00x` on the lines flake8-builtins flags (names a message field or an API fixes: id, format,
+    input): the ament_flake8 configuration run on this one file decides which lines."""
+    import subprocess
+
+    config = Path(__import__("ament_flake8").__file__).parent / "configuration" / "ament_flake8.ini"
+    out = subprocess.run([sys.executable, "-m", "flake8", "--config", str(config), "--select", "A001,A002,A003",
+                          "--format", "%(row)d %(code)s", path], capture_output=True, text=True).stdout
+    lines = text.split("\n")
+    for row, code in sorted({tuple(x.split()) for x in out.split("\n") if x.strip()}, reverse=True):
+        i = int(row) - 1
+        if "noqa" not in lines[i]:
+            lines[i] = lines[i].rstrip() + f"  # noqa: {code}"
+        elif code not in lines[i]:
+            lines[i] = lines[i].rstrip() + f", {code}" if re.search(r"# noqa: [A-Z0-9, ]+$", lines[i]) else lines[i]
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     mode, files = argv[0], argv[1:]
     year = datetime.date.today().year
     fix = {"headers": lambda t: add_header(t, year), "comments": fix_comments, "docstrings": fix_docstrings,
-           "quotes": single_quotes}[mode]
+           "quotes": single_quotes, "noqa": None}[mode]
     for name in files:
         path = Path(name)
         old = path.read_text()
-        new = fix(old)
+        new = add_noqa(old, name) if mode == "noqa" else fix(old)
         if new != old:
             ast.parse(new)  # never write a file that no longer parses
             path.write_text(new)

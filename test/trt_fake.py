@@ -88,7 +88,7 @@ class FakeTensorRT:
             def __init__(self):
                 self.shapes: dict[str, tuple] = {}
 
-            def set_shape(self, input: str, min, opt, max) -> None:  # noqa: A002 - TensorRT's names
+            def set_shape(self, input, min, opt, max) -> None:  # noqa: A002 (TensorRT's keyword names)
                 _require(isinstance(input, str), "IOptimizationProfile.set_shape(input: str, min: Dims, ...)")
                 for dims in (min, opt, max):
                     _require(isinstance(dims, (tuple, list)) and all(isinstance(d, int) and d >= 0 for d in dims),
