@@ -64,18 +64,34 @@ def add_header(text: str, year: int) -> str:
 
 def fix_comments(text: str) -> str:
     lines = text.split("\n")
-    comments = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type == tokenize.COMMENT]
+    tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    starts, start = {}, None  # physical row -> first row of its logical line
+    for tok in tokens:
+        if start is None and tok.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT,
+                                              tokenize.NEWLINE, tokenize.ENDMARKER):
+            start = tok.start[0]
+        if start is not None:
+            for row in range(tok.start[0], tok.end[0] + 1):
+                starts.setdefault(row, start)
+        if tok.type == tokenize.NEWLINE:
+            start = None
+    comments = [t for t in tokens if t.type == tokenize.COMMENT]
     for tok in reversed(comments):  # bottom-up keeps earlier line numbers valid
         row, col = tok.start[0] - 1, tok.start[1]
         line = lines[row]
-        if len(line) <= MAX or tok.string.startswith(("#!", "# noqa", "# type:")) or "noqa" in tok.string:
+        if len(line) <= MAX or tok.string.startswith(("#!", "# type:")) or "noqa" in tok.string:
             continue
         code = line[:col].rstrip()
-        indent = re.match(r"\s*", line).group(0)
+        head = (starts.get(row + 1, row + 1) - 1) if code else row  # a trailing comment goes above its statement
+        indent = re.match(r"\s*", lines[head]).group(0)
         body = tok.string.lstrip("#").strip()
         wrapped = textwrap.wrap(body, MAX - len(indent) - 2, break_long_words=False, break_on_hyphens=False)
         block = [f"{indent}# {w}" for w in wrapped] or [f"{indent}#"]
-        lines[row:row + 1] = block + ([code] if code else [])
+        if code:
+            lines[row] = code
+            lines[head:head] = block
+        else:
+            lines[row:row + 1] = block
     return "\n".join(lines)
 
 
@@ -268,10 +284,19 @@ def add_noqa(text: str, path: str) -> str:
 
     config = Path(__import__("ament_flake8").__file__).parent / "configuration" / "ament_flake8.ini"
     out = subprocess.run([sys.executable, "-m", "flake8", "--config", str(config), "--select", "A001,A002,A003",
-                          "--format", "%(row)d %(code)s", path], capture_output=True, text=True).stdout
+                          "--no-show-source", "--format", "@@ %(row)d %(code)s", path],
+                         capture_output=True, text=True).stdout
+    found = {(int(m.group(1)), m.group(2)) for m in re.finditer(r"^@@ (\d+) (A00\d)$", out, re.M)}
     lines = text.split("\n")
-    for row, code in sorted({tuple(x.split()) for x in out.split("\n") if x.strip()}, reverse=True):
-        i = int(row) - 1
+    for row, code in sorted(found, reverse=True):
+        i = row - 1
+        hash_at = lines[i].find("  # ")
+        if "noqa" not in lines[i] and hash_at > 0 and len(lines[i]) + 14 > MAX:  # comment above, noqa here
+            indent = re.match(r"\s*", lines[i]).group(0)
+            comment = lines[i][hash_at:].strip()
+            lines[i] = lines[i][:hash_at]
+            lines.insert(i, indent + comment)
+            i += 1
         if "noqa" not in lines[i]:
             lines[i] = lines[i].rstrip() + f"  # noqa: {code}"
         elif code not in lines[i]:

@@ -24,9 +24,11 @@ RUFF=("$VPY" -m ruff check --no-cache --isolated --fix --unsafe-fixes --line-len
       --config 'lint.flake8-quotes.docstring-quotes = "double"'
       --config 'lint.isort.force-sort-within-sections = true' --config 'lint.isort.case-sensitive = false'
       --config 'lint.isort.order-by-type = false' --config 'lint.isort.force-single-line = false'
-      --config 'src = []'
+      --config 'src = []' --config 'lint.isort.detect-same-package = false'
+      --config 'lint.isort.known-third-party = ["pose3d_ros", "pose3d_msgs", "launch", "launch_ros"]'
       --config 'lint.isort.lines-after-imports = 2')
 "$VPY" scripts/lint_fix.py headers "${FILES[@]}"
+"$VPY" scripts/lint_fix.py comments "${FILES[@]}"  # before black, so that it need not split lines for comments
 "$VPY" -m black -q --line-length 99 --target-version py311 --preview --enable-unstable-feature string_processing \
   "${FILES[@]}"
 "${RUFF[@]}" --select Q,I,F401,F541,F841,C4,E731,UP034 "${FILES[@]}" >/dev/null || true

@@ -21,7 +21,7 @@ from pose3d_ros.tools.bench_stamp import publish
 
 
 def crop_network(backbone: str, input_size: int, joints: int = 24, depth: int = 8):
-    """(module, input_size) of the benchmarked network: a MetrabsNet backbone or 'standin'."""
+    """Return the benchmarked network: a MetrabsNet backbone or 'standin' (a small conv net)."""
     import torch
 
     if backbone != "standin":

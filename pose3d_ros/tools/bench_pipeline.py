@@ -1,6 +1,6 @@
 """Per-stage timing of the full pipeline on real frames; fps against number of people; peak memory.
 
-    python -m pose3d_ros.tools.bench_pipeline [--video data/vtest_200.mp4] [--frames 60] [--out benchmarks/pipeline.md]
+    pose3d-bench pipeline [--video data/vtest_200.mp4] [--frames 60] [--engine auto]
 
 Stages (medians over frames, milliseconds): decode (image bytes / video frame -> RGB), detect, crop (perspective
 warps), model (crop network), reconstruct (absolute fit + 2D back-mapping), filter (plausibility + NMS), track.
@@ -72,7 +72,7 @@ def run(frames: list[tuple[str, bytes]], detector: str, crop_model: str, repeats
 
 
 def engines_created(pipeline) -> str:
-    """What was actually built for the detector and the crop model (engine, provider, device, precision)."""
+    """Describe what was built for the detector and the crop model (engine, provider, device, precision)."""
     parts = []
     for role, part in (("detector", pipeline.detector), ("crop model", pipeline.crop_model)):
         engine = getattr(part, "engine", None)
