@@ -156,7 +156,8 @@ def test_decode_numpy_equals_torch_and_shapes():
     n2, n3 = decode_metrabs_head(logits, J, res=256, root_index=0)
     t2, t3 = decode_metrabs_head_torch(torch.from_numpy(logits), J, res=256, root_index=0)
     assert n2.shape == (5, J, 2) and n3.shape == (5, J, 3)
-    assert np.allclose(n2, t2.numpy(), atol=1e-4) and np.allclose(n3, t3.numpy(), atol=1e-6)
+    # float32 soft-argmax summed in other orders: 1e-4 m in the 2.2 m cube, the same fraction of 256 px
+    assert np.allclose(n2, t2.numpy(), atol=1e-4 * 256 / 2.2) and np.allclose(n3, t3.numpy(), atol=1e-4)
     assert np.allclose(n3[:, 0], 0.0)
     with pytest.raises(ValueError, match="channels"):
         decode_metrabs_head(logits[:, :-1], J, res=256)
@@ -192,4 +193,5 @@ def test_torch_decode_exports_to_onnx(tmp_path):
     x = np.random.default_rng(18).normal(scale=2.0, size=(5, J * 9, 12, 12)).astype(np.float32)
     c2, c3 = ort.InferenceSession(str(path)).run(None, {"logits": x})
     r2, r3 = decode_metrabs_head(x, J, res=384)
-    assert c2.shape == (5, J, 2) and np.allclose(c2, r2, atol=1e-3) and np.allclose(c3, r3, atol=1e-5)
+    # ONNX Runtime vs numpy, float32 soft-argmax: 1e-4 m in the 2.2 m cube, the same fraction of 384 px
+    assert c2.shape == (5, J, 2) and np.allclose(c2, r2, atol=1e-4 * 384 / 2.2) and np.allclose(c3, r3, atol=1e-4)
