@@ -124,25 +124,32 @@ class Pose3DPipeline:
             return _empty(self.n_joints, self.skeleton, timings)
 
         boxes = np.asarray(det.boxes, np.float64)  # (N, 4) pixels
-        geom = crop_geometry(camera, self.crop_boxes(boxes), res=self.crop_model.input_size, up=cfg.up)
-        crops = warp_crops(image_rgb, camera, geom, antialias=cfg.antialias)  # (N, S, S, 3) uint8
-        lap("crop")
-        pred = self.crop_model.predict(crops)
-        lap("model")
-        roi = getattr(pred, "body_roi", None)
-        if roi is not None and cfg.roi_refinement:
-            geom, pred = self._refine(image_rgb, camera, geom, pred, roi)
-            lap("refine")
+        pred = None
+        if hasattr(self.crop_model, "estimate"):  # MeTRAbs: the model's own (official) crop settings
+            joints, joints2d, model_timings = self.crop_model.estimate(image_rgb, camera, boxes, cfg.up)
+            timings.update(model_timings)
+            conf = np.ones(joints.shape[:2], np.float32)
+            t = time.perf_counter()
+        else:
+            geom = crop_geometry(camera, self.crop_boxes(boxes), res=self.crop_model.input_size, up=cfg.up)
+            crops = warp_crops(image_rgb, camera, geom, antialias=cfg.antialias)  # (N, S, S, 3) uint8
+            lap("crop")
+            pred = self.crop_model.predict(crops)
+            lap("model")
+            roi = getattr(pred, "body_roi", None)
+            if roi is not None and cfg.roi_refinement:
+                geom, pred = self._refine(image_rgb, camera, geom, pred, roi)
+                lap("refine")
 
-        n, j = pred.coords2d.shape[:2]
-        conf = pred.confidence if pred.confidence is not None else np.ones((n, j), np.float32)
-        valid = conf >= cfg.fit_min_confidence  # (N, J)
-        joints = reconstruct_in_camera(pred.coords2d, pred.coords3d, geom, valid=valid,
-                                       border_px=cfg.border_px, truncated_weight=cfg.truncated_weight,
-                                       l2_regularizer=cfg.l2_regularizer,
-                                       mix_3d_inside_fov=cfg.mix_3d_inside_fov)  # (N, J, 3) metres, camera
-        joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
-        lap("reconstruct")
+            n, j = pred.coords2d.shape[:2]
+            conf = pred.confidence if pred.confidence is not None else np.ones((n, j), np.float32)
+            valid = conf >= cfg.fit_min_confidence  # (N, J)
+            joints = reconstruct_in_camera(pred.coords2d, pred.coords3d, geom, valid=valid,
+                                           border_px=cfg.border_px, truncated_weight=cfg.truncated_weight,
+                                           l2_regularizer=cfg.l2_regularizer,
+                                           mix_3d_inside_fov=cfg.mix_3d_inside_fov)  # (N, J, 3) m, camera
+            joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
+            lap("reconstruct")
 
         keep = self._select(joints, det.scores, getattr(pred, "pose_score", None))
         lap("filter")
