@@ -26,7 +26,8 @@ def build_pipeline_from_config(config: NodeConfig) -> Pose3DPipeline:
         engine_options["cache_dir"] = config.engine_cache_dir
     try:
         return build_default_pipeline(
-            config.detector_model, config.crop_model, PipelineConfig(output_skeleton=config.skeleton_type),
+            config.detector_model, config.crop_model,
+            PipelineConfig(output_skeleton=config.skeleton_type, num_aug=config.num_aug),
             engine=config.engine, device=config.device, precision=config.precision,
             detector_options=detector_options(config), **engine_options)
     except (OSError, ValueError, KeyError, RuntimeError) as err:

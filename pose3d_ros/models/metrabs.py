@@ -121,6 +121,12 @@ class MetrabsModelInfo:
         return next((s for s in DEFAULT_SKELETONS if s in self.skeletons), None)
 
 
+def official_detector_options() -> dict[str, Any]:
+    """YoloDetector options of the official MeTRAbs pipeline (YOLOv8, 416 px letterbox, grey padding):
+    score 0.3, NMS IoU 0.7, no cap on the number of people (1000 stands for none)."""
+    return {"score_threshold": 0.3, "nms_iou": 0.7, "max_detections": 1000}
+
+
 def sidecar_path(model_path: str | Path) -> Path:
     """``model.onnx`` -> ``model.json``."""
     return Path(model_path).with_suffix(".json")

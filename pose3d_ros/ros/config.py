@@ -20,7 +20,8 @@ class NodeConfig:
     detector_model: str = "ssdlite_person"  # registry name or path of a person detector (.onnx)
     detector_type: str = "auto"  # auto | ssd | yolo: output format of detector_model
     crop_model: str = "blazepose_full"  # registry name, or path of an exported MeTRAbs .onnx
-    skeleton_type: str = ""  # output joint set (e.g. coco_19); empty = the crop model's own
+    skeleton_type: str = ""  # output joint set (e.g. coco_19); empty = the crop model's own (MeTRAbs: smpl_24)
+    num_aug: int = 1  # MeTRAbs test-time augmentations: 1 = none, 5 = official (rotations, scales, flips, gammas)
     engine: str = "auto"  # auto | tensorrt | onnxruntime | torch
     device: str = "cpu"  # cpu | cuda | cuda:N
     precision: str = "fp32"  # fp32 | fp16 | int8 (fp16/int8 need a GPU)
@@ -58,6 +59,7 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
     "detector_type": ("Detector output format: auto, ssd or yolo (YOLOv8/11 ONNX export)", ("auto", "ssd", "yolo"), False),
     "crop_model": ("3D crop model: registry name (blazepose_full/lite/heavy) or exported MeTRAbs .onnx", None, False),
     "skeleton_type": ("Output joint set (coco_19, h36m_17, smpl_24, blazepose_33); empty = model's own", None, False),
+    "num_aug": ("MeTRAbs test-time augmentations (1 = none, 5 = official: rotations, scales, flips, gammas)", (1, 16), False),
     "engine": ("Inference engine", ENGINES, False),
     "device": ("Inference device: cpu, cuda or cuda:N", None, False),
     "precision": ("Inference precision (fp16/int8 need a GPU)", PRECISIONS, False),
