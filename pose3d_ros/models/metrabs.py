@@ -253,6 +253,8 @@ class MetrabsCropModel:
     def _feed(self, crops: np.ndarray) -> np.ndarray:
         if self.info.input_format == "uint8_nhwc":
             return np.ascontiguousarray(crops)
+        if self.info.input_format == "float_nhwc":  # the graph applies its gamma and *2-1
+            return np.ascontiguousarray(crops.astype(np.float32) / 255.0)
         x = (crops.astype(np.float32) / 255.0) ** self.info.gamma  # (N, S, S, 3) in [0, 1]
         return np.ascontiguousarray((x * 2.0 - 1.0).transpose(0, 3, 1, 2))  # (N, 3, S, S)
 

@@ -4,11 +4,11 @@
     pose3d-export --random-init --backbone efficientnetv2-s --num-joints 24 --input-size 256 -o x.onnx
 
 ONNX tensors (batch axis 0 named ``batch`` is dynamic; everything else is fixed):
-    input  ``image``: (N, S, S, 3) uint8 RGB (``--input-format uint8_nhwc``, default: a quarter of
-           the float copy; the graph does /255, gamma, *2-1; the official linear-light crops are
-           then rounded to 8 bit), (N, S, S, 3) float32 in [0, 1] (``float_nhwc``: the official
-           crops without loss; the graph does *2-1), or (N, 3, S, S) float32 in [-1, 1]
-           (``float_nchw``).
+    input  ``image``: (N, S, S, 3) float32 in [0, 1] (``--input-format float_nhwc``, default for
+           ``--release``: the official linear-light crops without loss; the graph does *2-1),
+           (N, S, S, 3) uint8 RGB (``uint8_nhwc``, default for ``--random-init``: a quarter of the
+           copy; the graph does /255, gamma, *2-1, and the official crops are rounded to 8 bit), or
+           (N, 3, S, S) float32 in [-1, 1] (``float_nchw``).
     output ``heatmaps``: (N, (1+D)*J, S/32, S/32) float32 raw head logits (layout in core.decode);
            with ``--with-decoding`` instead ``coords2d`` (N, J, 2) crop pixels and ``coords3d``
            (N, J, 3) metres, origin at the metric cube centre (core.decode soft-argmax).
@@ -123,7 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, required=True, help="output .onnx path")
     p.add_argument("--with-decoding", action="store_true",
                    help="include soft-argmax decoding: outputs coords2d (px), coords3d (m)")
-    p.add_argument("--input-format", choices=InputAdapter.FORMATS, default="uint8_nhwc")
+    p.add_argument("--input-format", choices=InputAdapter.FORMATS, default=None,
+                   help="default: float_nhwc for --release (the official crops without loss), "
+                        "uint8_nhwc for --random-init (a quarter of the copy; crops rounded to 8 bit)")
     p.add_argument("--gamma", type=float, default=1.0, help="x**gamma on [0,1] pixels (uint8 input)")
     p.add_argument("--num-aug", type=int, default=1,
                    help="test-time augmentations stored in the sidecar (1; 5 = the official API default)")
@@ -183,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # bad --random-init sizes
         print(f"pose3d-export: {exc}", file=sys.stderr)
         return 2
+    if args.input_format is None:
+        args.input_format = "uint8_nhwc" if args.random_init else "float_nhwc"
     module = ExportModule(net, args.input_format, args.gamma, args.with_decoding,
                           info.box_size_m, info.heatmap_offset_px)
     tmp = out.with_suffix(".onnx.partial")

@@ -94,8 +94,8 @@ def _degenerate_rows(tag: str, stage: str, ours: dict, ref: dict, prefix: str, b
     return [Row(tag, stage, f"poses3d_all_mm, {int(bad.sum())} crop(s) with 0 points in FoV", mx, med, "mm")]
 
 
-def compare_set(folder: Path, tag: str, stage3_crops=None, log=print) -> list[Row]:
-    """Every stage of one set of the folder; stage 3 on `stage3_crops` (None = all)."""
+def compare_set(folder: Path, tag: str, stage3_crops=None, log=print, stage3: bool = True) -> list[Row]:
+    """Every stage of one set of the folder; stage 3 on `stage3_crops` (None = all; stage3=False: none)."""
     fx = ps.load_fixture(folder, tag)
     st = fx.settings()
     rows: list[Row] = []
@@ -128,6 +128,8 @@ def compare_set(folder: Path, tag: str, stage3_crops=None, log=print) -> list[Ro
     rows.append(Row(tag, "2 head grouped", "poses3d_all_mm vs official grouped (batch RMS, no bound)",
                     *_stats(grp), "mm"))
     log(f"{tag}: stage 2 in {time.perf_counter() - t:.1f} s")
+    if not stage3:
+        return rows
 
     t = time.perf_counter()
     model, sha_ok = ps.build_model(fx, st)
@@ -176,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("folder", type=Path, help="parity fixture folder (metrabs_parity/README.md format)")
     p.add_argument("--sets", default="", help="comma-separated sets (default: every <set>_crop.npz)")
     p.add_argument("--stage3-crops", default="", help="comma-separated crop indices for stage 3 (default all)")
+    p.add_argument("--no-stage3", action="store_true", help="stages 1 and 2 only (no network)")
     p.add_argument("--output", type=Path, help="also write the table (Markdown) to this file")
     return p
 
@@ -187,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         if not tags:
             raise FileNotFoundError(f"no <set>_crop.npz in {args.folder}")
         crops = [int(i) for i in args.stage3_crops.split(",") if i] or None
-        rows = [r for tag in tags for r in compare_set(args.folder, tag, crops,
+        rows = [r for tag in tags for r in compare_set(args.folder, tag, crops, stage3=not args.no_stage3,
                                                         log=lambda s: print(s, file=sys.stderr, flush=True))]
     except (OSError, KeyError, ValueError) as exc:
         print(f"pose3d-metrabs-parity: cannot use {args.folder}: {type(exc).__name__}: {exc}", file=sys.stderr)
