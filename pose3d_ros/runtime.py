@@ -43,7 +43,12 @@ def apply_thresholds(pipeline: Pose3DPipeline, config: NodeConfig) -> None:
 
 
 def output_skeleton(pipeline: Pose3DPipeline) -> SkeletonDef:
-    return get_skeleton(pipeline.skeleton)
+    """The published joint set; ModelLoadError (not a KeyError traceback) when the node cannot publish it."""
+    try:
+        return get_skeleton(pipeline.skeleton)
+    except KeyError as err:
+        raise ModelLoadError(f"the crop model's joint set {pipeline.skeleton!r} has no published definition; "
+                             f"set skeleton_type to one the model provides ({err})") from err
 
 
 def describe_engines(pipeline: Pose3DPipeline) -> str:

@@ -111,3 +111,64 @@ def test_settings_travel_in_the_sidecar(tmp_path):
     assert back.num_aug == 5 and back.l2_regularizer == 1e-3 and back.fov_window(256) == (8.0, 216.0)
     assert info.default_skeleton() == "smpl_24"  # skeleton_type "": the model's own standard set
     assert MetrabsModelInfo(backbone="x", input_size=64, num_points=2).default_skeleton() is None
+
+
+@pytest.fixture(scope="module")
+def smpl_export(tmp_path_factory):
+    """A random-init MeTRAbs export whose sidecar names an smpl_24 joint set (identity transform)."""
+    import json
+
+    from pose3d_ros.core.skeletons import SMPL_24
+    from pose3d_ros.tools.export import main as export
+
+    tmp_path = tmp_path_factory.mktemp("smpl_export")
+    path = tmp_path / "metrabs.onnx"
+    assert export(["--random-init", "--num-joints", "24", "--input-size", "64", "-o", str(path)]) == 0
+    info = json.loads(path.with_suffix(".json").read_text())
+    info["skeletons"] = {"smpl_24": {"joint_names": list(SMPL_24.joint_names), "edges": [list(e) for e in SMPL_24.edges],
+                                     "indices": list(range(24))}}
+    np.save(tmp_path / "metrabs.joints.npy", np.eye(24, dtype=np.float32))
+    info["joint_transform_file"] = "metrabs.joints.npy"
+    path.with_suffix(".json").write_text(json.dumps(info))
+    return path
+
+
+def test_node_with_the_default_skeleton_type_publishes_smpl_24(tmp_path, smpl_export):
+    import json
+    import shutil
+
+    from pose3d_ros import runtime
+    from pose3d_ros.ros.config import NodeConfig
+
+    path = smpl_export
+    pipeline = runtime.build_pipeline_from_config(NodeConfig(crop_model=str(path), engine="onnxruntime"))
+    assert runtime.output_skeleton(pipeline).name == "smpl_24"  # skeleton_type "" used to end the node (KeyError)
+    assert pipeline.crop_model.point_matrix.shape == (24, 24) and pipeline.crop_model.settings.num_aug == 1
+    five = runtime.build_pipeline_from_config(NodeConfig(crop_model=str(path), engine="onnxruntime", num_aug=5))
+    assert five.crop_model.settings.num_aug == 5  # the node parameter reaches the model
+    bare = tmp_path / "m.onnx"  # no standard joint set at all: a clear load error, no KeyError
+    shutil.copy(path, bare)
+    info = json.loads(path.with_suffix(".json").read_text())
+    info["skeletons"], info["joint_transform_file"] = {}, None
+    bare.with_suffix(".json").write_text(json.dumps(info))
+    with pytest.raises(runtime.ModelLoadError, match="skeleton_type"):
+        runtime.output_skeleton(runtime.build_pipeline_from_config(NodeConfig(crop_model=str(bare),
+                                                                              engine="onnxruntime")))
+
+
+def test_metrabs_pipeline_with_a_yolo_detector_uses_the_official_settings(tmp_path, smpl_export):
+    from model_stubs import write_yolo_stub
+    from pose3d_ros.pipeline import PipelineConfig, build_default_pipeline
+
+    yolo = tmp_path / "yolo.onnx"
+    write_yolo_stub(yolo, np.array([[[320.0], [240.0], [100.0], [300.0], [0.9]]], np.float32), 640)
+    pipeline = build_default_pipeline(str(yolo), str(smpl_export), engine="onnxruntime", device="cpu",
+                                      config=PipelineConfig(plausibility_filter=False))
+    det = pipeline.detector
+    assert (det.score_threshold, det.nms_iou, det.max_detections) == (0.3, 0.7, 1000)  # official, no cap
+    cam = Camera.from_fov(640, 480)
+    poses = pipeline.process(np.full((480, 640, 3), 90, np.uint8), cam)
+    assert poses.skeleton == "smpl_24" and poses.joints.shape == (1, 24, 3)
+    assert np.all(poses.joints[..., 2] > 0)
+    np.testing.assert_allclose(poses.joints2d, cam.project(poses.joints.astype(np.float64)), atol=1e-3)  # 2D = 3D projected
+    assert set(poses.timings) >= {"detect", "crop", "model", "reconstruct", "total"}

@@ -113,9 +113,9 @@ def compare_set(folder: Path, tag: str, stage3_crops=None, log=print, stage3: bo
     rows.append(Row(tag, "1 crops", "pyramid_level (crops that differ)", lv, 0, "count", "= 0", lv == 0))
     px = np.abs(s1["crops"] - c["crops_u16"] / 65535.0)
     mean, p99 = float(px.mean()), float(np.percentile(px, 99))
-    rows.append(Row(tag, "1 crops", "crop pixels: mean |d|", mean, float(np.median(px)), "1", "<= 2e-4", mean <= 2e-4))
-    rows.append(Row(tag, "1 crops", "crop pixels: p99 |d|", p99, float(np.median(px)), "1", "<= 1e-3", p99 <= 1e-3))
-    rows.append(_max_row(tag, "1 crops", "crop pixels: max |d|", px, "1", 5e-3))
+    rows.append(Row(tag, "1 crops", "crop pixels: mean abs diff", mean, float(np.median(px)), "1", "<= 2e-4", mean <= 2e-4))
+    rows.append(Row(tag, "1 crops", "crop pixels: p99 abs diff", p99, float(np.median(px)), "1", "<= 1e-3", p99 <= 1e-3))
+    rows.append(_max_row(tag, "1 crops", "crop pixels: max abs diff", px, "1", 5e-3))
     log(f"{tag}: stage 1 in {time.perf_counter() - t:.1f} s")
 
     t = time.perf_counter()
@@ -173,6 +173,27 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def summary(rows: list[Row]) -> str:
+    """One line per stage and quantity, the sets side by side: max / median, and whether within bounds."""
+    sets = list(dict.fromkeys(r.set for r in rows))
+    keys = list(dict.fromkeys((r.stage, r.quantity.split(" (")[0]) for r in rows))
+    by = {(r.set, r.stage, r.quantity.split(" (")[0]): r for r in rows}
+    lines = ["| stage | quantity | " + " | ".join(f"{t} max / median" for t in sets) + " | unit | tolerance |",
+             "|---|---|" + "---|" * len(sets) + "---|---|"]
+    for stage, q in keys:
+        cells, unit, bound = [], "", ""
+        for t in sets:
+            r = by.get((t, stage, q))
+            if r is None:
+                cells.append("-")
+                continue
+            mark = "" if r.ok is None else (" ok" if r.ok else " **FAIL**")
+            cells.append(f"{r.max:.3g} / {r.median:.3g}{mark}")
+            unit, bound = r.unit, r.bound
+        lines.append(f"| {stage} | {q} | " + " | ".join(cells) + f" | {unit} | {bound} |")
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pose3d-metrabs-parity", description=__doc__.split("\n\n")[0])
     p.add_argument("folder", type=Path, help="parity fixture folder (metrabs_parity/README.md format)")
@@ -209,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                 "with the recipe weights on the stored crops and end to end from the image. 3D errors are per "
                 "point (Euclidean), 2D on well-conditioned joints; crops with no point in the field of view "
                 "are in their own rows.\n\n")
-        args.output.write_text(head + text + "\n")
+        args.output.write_text(head + "### Summary\n\n" + summary(rows) + "\n\n### Every row\n\n" + text + "\n")
     return 1 if failed else 0
 
 
