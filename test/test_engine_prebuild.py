@@ -15,8 +15,8 @@ import pose3d_ros.engines as engines
 from pose3d_ros.engines import tensorrt_engine
 from pose3d_ros.engines.base import EngineConfig, check_onnx_file, onnx_io
 from pose3d_ros.engines.onnxruntime_engine import OnnxRuntimeEngine
-from pose3d_ros.ros.config import NodeConfig
-from pose3d_ros.runtime import build_pipeline_from_config
+from pose3d_ros.config import Pose3DConfig
+from pose3d_ros.processor import build_pipeline
 from pose3d_ros.tools import build_engines
 from test_tensorrt import fake_tensorrt
 
@@ -76,7 +76,7 @@ def test_engines_built_by_the_cli_are_loaded_by_the_node_without_a_rebuild(fake_
     assert all(n.split(".")[0] + ".onnx" in cli_keys for n in files)
 
     created.clear()
-    pipeline = build_pipeline_from_config(NodeConfig(engine="tensorrt", device="cuda", engine_cache_dir=str(cache)))
+    pipeline = build_pipeline(Pose3DConfig(engine="tensorrt", device="cuda", engine_cache_dir=str(cache)))
     assert trt.builder.build_serialized_network.call_count == builds  # nothing rebuilt
     assert [c[2] for c in created] == [False, False]  # both loaded from the cache
     assert {c[0]: c[1] for c in created} == cli_keys  # the very same keys

@@ -137,22 +137,22 @@ def test_node_with_the_default_skeleton_type_publishes_smpl_24(tmp_path, smpl_ex
     import json
     import shutil
 
-    from pose3d_ros import runtime
-    from pose3d_ros.ros.config import NodeConfig
+    from pose3d_ros import processor
+    from pose3d_ros.config import Pose3DConfig
 
     path = smpl_export
-    pipeline = runtime.build_pipeline_from_config(NodeConfig(crop_model=str(path), engine="onnxruntime"))
-    assert runtime.output_skeleton(pipeline).name == "smpl_24"  # skeleton_type "" used to end the node (KeyError)
+    pipeline = processor.build_pipeline(Pose3DConfig(crop_model=str(path), engine="onnxruntime"))
+    assert processor.output_skeleton(pipeline).name == "smpl_24"  # skeleton_type "" used to end the node (KeyError)
     assert pipeline.crop_model.point_matrix.shape == (24, 24) and pipeline.crop_model.settings.num_aug == 1
-    five = runtime.build_pipeline_from_config(NodeConfig(crop_model=str(path), engine="onnxruntime", num_aug=5))
+    five = processor.build_pipeline(Pose3DConfig(crop_model=str(path), engine="onnxruntime", num_aug=5))
     assert five.crop_model.settings.num_aug == 5  # the node parameter reaches the model
     bare = tmp_path / "m.onnx"  # no standard joint set at all: a clear load error, no KeyError
     shutil.copy(path, bare)
     info = json.loads(path.with_suffix(".json").read_text())
     info["skeletons"], info["joint_transform_file"] = {}, None
     bare.with_suffix(".json").write_text(json.dumps(info))
-    with pytest.raises(runtime.ModelLoadError, match="skeleton_type"):
-        runtime.output_skeleton(runtime.build_pipeline_from_config(NodeConfig(crop_model=str(bare),
+    with pytest.raises(processor.ModelLoadError, match="skeleton_type"):
+        processor.output_skeleton(processor.build_pipeline(Pose3DConfig(crop_model=str(bare),
                                                                               engine="onnxruntime")))
 
 
