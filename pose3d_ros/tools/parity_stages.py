@@ -121,8 +121,12 @@ def stage1(fx: Fixture, settings: MetrabsSettings) -> dict:
 
 # ---------------------------------------------------------------------- stage 2: head -> outputs
 def _outputs(fx: Fixture, settings: MetrabsSettings, coords2d: np.ndarray, coords3d_mm: np.ndarray,
-             K_crop: np.ndarray, R: np.ndarray, prefix: str = "") -> dict:
-    """Reconstruction, mapping and projections from decoded points (official array names)."""
+             K_crop: np.ndarray, R: np.ndarray, prefix: str = "", indices=None) -> dict:
+    """Reconstruction, mapping and projections from decoded points (official array names).
+
+    indices: (N,) fixture crop of each row (its camera K, D for the projections); default 0..N-1.
+    """
+    indices = np.arange(len(coords2d)) if indices is None else np.asarray(indices)
     geom = CropGeometry(np.asarray(K_crop, np.float64), np.asarray(R, np.float64), fx.res)
     abs_crop, t, in_fov = reconstruct_crops(coords2d, coords3d_mm, geom, settings)
     res = {f"{prefix}coords2d_crop_px": coords2d, f"{prefix}coords3d_cube_mm": coords3d_mm,
@@ -131,7 +135,7 @@ def _outputs(fx: Fixture, settings: MetrabsSettings, coords2d: np.ndarray, coord
         cam = crops_to_output(abs_crop, geom, settings, fx.matrix(name).astype(np.float64))
         res[f"{prefix}poses3d_{name}_mm"] = cam
         res[f"{prefix}poses2d_{name}_px"] = np.stack(
-            [fx.camera(i, 1, 1).project(cam[i]) for i in range(len(cam))])
+            [fx.camera(int(c), 1, 1).project(cam[i]) for i, c in enumerate(indices)])
     return res
 
 
@@ -245,7 +249,7 @@ def stage3(fx: Fixture, settings: MetrabsSettings, model: MetrabsCropModel, indi
         slices, logits = _network(fx, model, crops, prefix)
         out.update(slices)
         c2, c3 = decode(fx, settings, logits)
-        out.update(_outputs(fx, settings, c2, c3, ours["K_crop"], ours["R"], prefix))
+        out.update(_outputs(fx, settings, c2, c3, ours["K_crop"], ours["R"], prefix, idx))
     # the production path in one call (crops, network, reconstruction, mapping, projection)
     out["estimate__poses3d_all_mm"], out["estimate__poses2d_all_px"] = _estimate_all(fx, model, idx)
     return out
