@@ -96,20 +96,25 @@ def average_pyramid(linear: np.ndarray, levels: int) -> list[np.ndarray]:
 
 
 def bilinear_zero(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """Sample (H, W, C) at (..., 2) pixel positions (x, y), zero outside (grid_sample, align_corners=True)."""
+    """Sample (H, W, C) at (..., 2) pixel positions (x, y), zero outside (grid_sample, align_corners=True).
+
+    The image gets a 2-pixel zero border, so that positions are only clipped into that border (no masks):
+    integer positions are pixel centres and the last half pixel blends with the zero outside.
+    """
     h, w = image.shape[:2]
-    x, y = xy[..., 0], xy[..., 1]
+    pad = np.zeros((h + 4, w + 4) + image.shape[2:], np.float32)
+    pad[2:-2, 2:-2] = image
+    flat = pad.reshape((h + 4) * (w + 4), -1)  # (H'W', C)
+    x = np.clip(xy[..., 0] + 2.0, 0.0, w + 2.5)  # padded coordinates; far outside -> inside the zero border
+    y = np.clip(xy[..., 1] + 2.0, 0.0, h + 2.5)
     x0, y0 = np.floor(x), np.floor(y)
-    fx, fy = (x - x0)[..., None], (y - y0)[..., None]
-    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
-    out = np.zeros(xy.shape[:-1] + image.shape[2:], np.float32)
-    for dx, dy, wgt in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)),
-                        (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
-        xi, yi = x0 + dx, y0 + dy
-        inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        vals = image[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)]
-        out += np.where(inside[..., None], vals * wgt.astype(np.float32), 0.0)
-    return out
+    fx, fy = (x - x0).astype(np.float32)[..., None], (y - y0).astype(np.float32)[..., None]
+    i00 = (y0.astype(np.int64) * (w + 4) + x0.astype(np.int64)).ravel()
+    take = lambda idx: flat[idx].reshape(xy.shape[:-1] + (flat.shape[1],))  # noqa: E731
+    top = take(i00) * (1 - fx) + take(i00 + 1) * fx
+    bottom = take(i00 + w + 4) * (1 - fx) + take(i00 + w + 5) * fx
+    out = top * (1 - fy) + bottom * fy
+    return out.reshape(xy.shape[:-1] + image.shape[2:])
 
 
 def source_positions(camera: Camera, geom: CropGeometry, levels: np.ndarray) -> np.ndarray:
@@ -121,7 +126,7 @@ def source_positions(camera: Camera, geom: CropGeometry, levels: np.ndarray) -> 
     r = np.arange(res, dtype=np.float64)
     grid = np.stack([*np.meshgrid(r, r, indexing="xy"), np.ones((res, res))], -1)  # (S, S, 3) (i, j, 1)
     inv = np.linalg.inv(geom.K @ geom.R)  # (N, 3, 3): crop pixel -> camera ray
-    rays = np.einsum("nij,abj->nabi", inv, grid)  # (N, S, S, 3)
+    rays = (grid.reshape(1, -1, 3) @ np.transpose(inv, (0, 2, 1))).reshape(n, res, res, 3)  # (N, S, S, 3)
     z = rays[..., 2]
     ahead = z > 1e-9
     xy = rays[..., :2] / np.where(ahead, z, 1.0)[..., None]  # (N, S, S, 2) normalised
