@@ -172,3 +172,14 @@ def test_metrabs_pipeline_with_a_yolo_detector_uses_the_official_settings(tmp_pa
     assert np.all(poses.joints[..., 2] > 0)
     np.testing.assert_allclose(poses.joints2d, cam.project(poses.joints.astype(np.float64)), atol=1e-3)  # 2D = 3D projected
     assert set(poses.timings) >= {"detect", "crop", "model", "reconstruct", "total"}
+
+
+def test_bilinear_sampling_with_zero_outside():
+    from pose3d_ros.core.crops_linear import bilinear_zero
+
+    image = np.arange(12, dtype=np.float32).reshape(3, 4, 1) + 1.0  # (H=3, W=4, C=1), values 1..12
+    xy = np.array([[[2.0, 1.0], [2.5, 1.0], [-0.5, 0.0], [3.5, 2.0], [-1.0, 0.0], [-30.0, 50.0], [1.5, 0.5]]])
+    got = bilinear_zero(image, xy)[0, :, 0]
+    expected = [image[1, 2, 0], 0.5 * (image[1, 2, 0] + image[1, 3, 0]), 0.5 * image[0, 0, 0],
+                0.5 * image[2, 3, 0], 0.0, 0.0, image[:2, 1:3, 0].mean()]
+    np.testing.assert_allclose(got, expected, atol=1e-6)
