@@ -20,7 +20,8 @@ class Pose3DConfig:
     detector_model: str = "ssdlite_person"  # registry name or path of a person detector (.onnx)
     detector_type: str = "auto"  # auto | ssd | yolo: output format of detector_model
     crop_model: str = "blazepose_full"  # registry name, or path of an exported MeTRAbs .onnx
-    skeleton_type: str = ""  # output joint set (e.g. coco_19); empty = the crop model's own
+    skeleton_type: str = ""  # output joint set (e.g. coco_19); empty = the crop model's own (MeTRAbs: smpl_24)
+    num_aug: int = 1  # MeTRAbs test-time augmentations: 1 = none, 5 = official (rotations, scales, flips, gammas)
     engine: str = "auto"  # auto | tensorrt | onnxruntime | torch
     device: str = "cpu"  # cpu | cuda | cuda:N
     precision: str = "fp32"  # fp32 | fp16 | int8 (fp16/int8 need a GPU)

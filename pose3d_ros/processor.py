@@ -46,7 +46,7 @@ def detector_options(config: Pose3DConfig) -> dict:
 
 def pipeline_config(config: Pose3DConfig) -> PipelineConfig:
     """The Pose3DPipeline settings of `config`."""
-    return PipelineConfig(output_skeleton=config.skeleton_type)
+    return PipelineConfig(output_skeleton=config.skeleton_type, num_aug=config.num_aug)
 
 
 def tracker_config(config: Pose3DConfig, root_joint: int | None) -> TrackerConfig:
@@ -70,6 +70,15 @@ def build_pipeline(config: Pose3DConfig) -> Pose3DPipeline:
         raise ModelLoadError(f"cannot load models (detector_model={config.detector_model!r}, "
                              f"crop_model={config.crop_model!r}, engine={config.engine!r}, "
                              f"device={config.device!r}): {err}") from err
+
+
+def output_skeleton(pipeline: Pose3DPipeline) -> SkeletonDef:
+    """The published joint set; ModelLoadError (not a KeyError traceback) when it has no definition."""
+    try:
+        return get_skeleton(pipeline.skeleton)
+    except KeyError as err:
+        raise ModelLoadError(f"the crop model's joint set {pipeline.skeleton!r} has no published definition; "
+                             f"set skeleton_type to one the model provides ({err})") from err
 
 
 def describe_engines(pipeline: Pose3DPipeline) -> str:
@@ -135,7 +144,7 @@ class FrameProcessor:
     def __init__(self, config: Pose3DConfig | None = None, pipeline: Pose3DPipeline | None = None):
         self.config = dataclasses.replace(config) if config is not None else Pose3DConfig()
         self.pipeline = pipeline if pipeline is not None else build_pipeline(self.config)
-        self.skeleton: SkeletonDef = get_skeleton(self.pipeline.skeleton)
+        self.skeleton: SkeletonDef = output_skeleton(self.pipeline)
         self.tracker = Tracker(tracker_config(self.config, self.skeleton.root))
         self._lock = threading.Lock()  # guards config changes against a frame in progress
         self._followed: dict[str, _Followed] = {}

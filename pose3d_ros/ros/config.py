@@ -23,6 +23,7 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
     "detector_type": ("Detector output format: auto, ssd or yolo (YOLOv8/11 ONNX export)", ("auto", "ssd", "yolo"), False),
     "crop_model": ("3D crop model: registry name (blazepose_full/lite/heavy) or exported MeTRAbs .onnx", None, False),
     "skeleton_type": ("Output joint set (coco_19, h36m_17, smpl_24, blazepose_33); empty = model's own", None, False),
+    "num_aug": ("MeTRAbs test-time augmentations (1 = none, 5 = official: rotations, scales, flips, gammas)", (1, 16), False),
     "engine": ("Inference engine", ENGINES, False),
     "device": ("Inference device: cpu, cuda or cuda:N", None, False),
     "precision": ("Inference precision (fp16/int8 need a GPU)", PRECISIONS, False),

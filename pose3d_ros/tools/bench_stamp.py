@@ -43,6 +43,9 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "accuracy": _MODELS + ("pose3d_ros/eval", "pose3d_ros/evalgen", "pose3d_ros/tools/eval.py",
                            "pose3d_ros/tools/bench_accuracy.py", "pose3d_ros/tools/bench_sequences.py"),
     "soak": _NODE + ("pose3d_ros/tools/bench_soak.py",),
+    "parity": ("pose3d_ros/core", "pose3d_ros/models/metrabs.py", "pose3d_ros/models/metrabs_estimator.py",
+               "pose3d_ros/tools/export.py", "pose3d_ros/tools/metrabs_parity.py", "pose3d_ros/tools/parity_stages.py",
+               "pose3d_ros/tools/bench_parity.py"),
 }
 
 STAMP_RE = re.compile(r"<!-- pose3d-bench area=(\w+) sources=([0-9a-f]+) -->")
