@@ -44,7 +44,10 @@ class DepthConfig:
     lateral_floor_m: float = 0.01  # minimum 1-sigma across the ray, m
     min_foot_conf: float = 0.5  # ankles below this joint confidence give no floor contact
     edge_margin_px: float = 2.0  # ankles this close to the image border (or outside) give no floor contact
-    gate_sigma: float = 3.0  # floor measurements farther than this many sigma from the track's size are rejected
+    gate_sigma: float = 3.0  # floor measurements farther than this many sigma from the track's floor-based size
+    #                          are rejected (once it has `gate_after` of them)
+    gate_after: int = 3  # floor measurements before the gate applies; until then only `plausible_size_ratio`
+    plausible_size_ratio: float = 1.45  # floor sizes beyond prior x/÷ this are rejected (not a standing adult)
     max_foot_speed_mps: float = 0.6  # floor contact rejected while the lowest ankle moves up/down faster, m/s
     min_scale: float = 0.5  # published scale clamped to [min_scale, max_scale] x the network's
     max_scale: float = 2.0
@@ -150,7 +153,11 @@ def frame_depth(joints: np.ndarray, joints2d: np.ndarray, joint_conf: np.ndarray
         foot_down = np.where(has, p_foot @ plane.normal, np.nan)
         hp = max(plane.offset - cfg.ankle_height_m, 0.1)  # metres, camera above the ankle plane
         dist = s_floor * np.linalg.norm(p_foot, axis=-1)  # (N,) metres
-        floor_var = (dist * cfg.foot_px_std / (fx * hp)) ** 2 + (cfg.ankle_height_std_m / hp) ** 2
+        px_var = (dist * cfg.foot_px_std / (fx * hp)) ** 2  # (N,) keypoint part, independent per foot
+        # Both feet down (agree within the noise): their mean; the minimum of two noisy feet is biased low.
+        both = np.isfinite(sa).all(axis=1) & (np.abs(np.log(sa[:, 0] / sa[:, 1])) < 2.0 * np.sqrt(2 * px_var))
+        s_floor = np.where(both, np.sqrt(sa[:, 0] * sa[:, 1]), s_floor)
+        floor_var = np.where(both, 0.5, 1.0) * px_var + (cfg.ankle_height_std_m / hp) ** 2
         sys_var = (dist * plane.normal_std_rad / hp) ** 2 + (plane.offset_std_m / hp) ** 2 + np.zeros(n)
         floor_y = np.log(s_floor) + log_m
     mean, var = fuse([np.full(n, lp), log_m, floor_y], [np.full(n, var_p), np.full(n, var_n), floor_var + sys_var])
@@ -226,7 +233,12 @@ class TrackScale:
             if self.last_foot is not None and stamp_s > self.last_foot[0]:
                 fast = abs(height - self.last_foot[1]) / (stamp_s - self.last_foot[0]) > cfg.max_foot_speed_mps
             self.last_foot = (float(stamp_s), height)
-            if abs(y - mu) <= cfg.gate_sigma * np.sqrt(var + vy + vs) and not fast:
+            if self.floor_n >= cfg.gate_after:  # against the person's own floor contacts so far
+                f_mu, f_var = self.floor_wsum / self.floor_w, 1.0 / self.floor_w
+                good = abs(y - f_mu) <= cfg.gate_sigma * np.sqrt(f_var + vy)
+            else:  # against what an adult's size can be
+                good = abs(y - self.log_prior) <= np.log(cfg.plausible_size_ratio)
+            if good and not fast:
                 self.floor_wsum += float(y) / vy
                 self.floor_w += 1.0 / vy
                 self.floor_sys += float(vs)

@@ -116,6 +116,7 @@ class _Tracklet:
     newly_confirmed: bool = False
     scale: TrackScale | None = None  # the person's metric size over time (with depth cues)
     scale_var: float = 0.0  # variance of the track's log scale (shared by all its frames), log units^2
+    scale_now: float = 1.0  # the track's scale over the network's at its last update
 
 
 class Tracker:
@@ -204,7 +205,9 @@ class Tracker:
                 dets = np.array(sorted(unmatched), dtype=int)
                 if not group or not dets.size:
                     continue
-                for ti, di in self._match([self._tracks[i] for i in group], joints[dets], boxes[dets], stamp_s):
+                det_scale = None if depth is None else depth.scale[dets]
+                for ti, di in self._match([self._tracks[i] for i in group], joints[dets], boxes[dets], stamp_s,
+                                          det_scale):
                     t, d = self._tracks[group[ti]], int(dets[di])
                     self._correct(t, stamp_s, joints[d], boxes[d], scores[d],
                                   None if joint_conf is None else joint_conf[d],
@@ -247,10 +250,16 @@ class Tracker:
 
     # ------------------------------------------------------------------ internals
     def _match(self, tracks: list[_Tracklet], joints: np.ndarray, boxes: np.ndarray,
-               stamp_s: float) -> list[tuple[int, int]]:
-        """Gated Hungarian assignment of tracks to detections (indices into the given lists)."""
+               stamp_s: float, det_scale: np.ndarray | None = None) -> list[tuple[int, int]]:
+        """Gated Hungarian assignment of tracks to detections (indices into the given lists).
+
+        det_scale: (N,) depth-fusion scales applied to the detections, or None; with them both sides are
+        compared at the network's own scale (steady from frame to frame, unlike a single frame's fusion)."""
         cfg = self.config
         pred = np.stack([t.kf.predicted(stamp_s - t.kf_stamp) + t.rel for t in tracks])  # (T, J, 3) metres
+        if det_scale is not None:
+            pred = pred / np.array([t.scale_now for t in tracks])[:, None, None]
+            joints = joints / det_scale[:, None, None]
         pred_box = np.stack([self._predicted_box(t, stamp_s) for t in tracks])  # (T, 4) px
         root_d, pose_d = pose_distances(pred, joints, cfg.cost_depth_scale, cfg.depth_ref_m)  # (T, N) metres
         iou = box_iou(pred_box, boxes)  # (T, N)
@@ -292,10 +301,10 @@ class Tracker:
     def _spawn(self, stamp_s, joints, root, box, score, jconf, kp2d, depth=None, d=0) -> _Tracklet:
         """New tentative track from one detection (d: its index in `depth`)."""
         cfg = self.config
-        scale, meas_cov, scale_var = None, None, 0.0
+        scale, meas_cov, scale_var, scale_now = None, None, 0.0, 1.0
         if depth is not None:
             scale = TrackScale(depth.log_prior, depth.config)
-            joints, meas_cov, scale_var = self._rescale(scale, stamp_s, joints, depth, d)
+            joints, meas_cov, scale_var, scale_now = self._rescale(scale, stamp_s, joints, depth, d)
             root = self._centroid_root(joints)
         kf = ConstantVelocityKalman(root, np.asarray(cfg.root_meas_std_m), cfg.root_accel_std,
                                     cfg.root_init_velocity_std, meas_cov)
@@ -305,7 +314,7 @@ class Tracker:
                       joint_conf=self._joint_conf(joints, jconf, None), box_at_match=np.array(box, np.float64),
                       box_vel=np.zeros(4), keypoints2d=None if kp2d is None else np.array(kp2d, np.float64),
                       score=float(score), last_match_stamp=stamp_s, kf_stamp=stamp_s, scale=scale,
-                      scale_var=scale_var)
+                      scale_var=scale_var, scale_now=scale_now)
         self._next_id += 1
         if cfg.min_hits <= 1:
             t.confirmed = t.newly_confirmed = True
@@ -314,11 +323,12 @@ class Tracker:
     @staticmethod
     def _rescale(scale: TrackScale, stamp_s, joints, depth: FrameDepth, d: int):
         """Detection d's joints (J, 3) at its track's scale (about the camera centre), the root's per-frame
-        measurement covariance (3, 3) m^2 and the track's shared log-scale variance."""
+        measurement covariance (3, 3) m^2, the track's shared log-scale variance and its scale over the
+        network's."""
         s, var = scale.update(stamp_s, depth, d)
         joints = joints * (s / depth.scale[d])  # (J, 3) metres: the image projection stays put
         root = np.nanmean(joints, axis=0)  # (3,) only sets the ray direction and distance of the noise
-        return joints, root_covariance(root, depth.frame_var[d], depth.fx, depth.config), var
+        return joints, root_covariance(root, depth.frame_var[d], depth.fx, depth.config), var, s
 
     def _correct(self, t: _Tracklet, stamp_s, joints, box, score, jconf, kp2d, depth=None, d=0) -> None:
         """Update track t with its matched detection (d: its index in `depth`)."""
@@ -328,7 +338,7 @@ class Tracker:
         if depth is not None:
             if t.scale is None:
                 t.scale = TrackScale(depth.log_prior, depth.config)
-            joints, meas_cov, t.scale_var = self._rescale(t.scale, stamp_s, joints, depth, d)
+            joints, meas_cov, t.scale_var, t.scale_now = self._rescale(t.scale, stamp_s, joints, depth, d)
         root = self._measured_root(t, joints)  # (3,) metres
         t.kf.predict(max(stamp_s - t.kf_stamp, 0.0))
         t.kf.update(root, meas_cov)
