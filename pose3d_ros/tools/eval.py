@@ -14,6 +14,7 @@ both sides.  Two rows per sequence: ``frame`` scores the per-frame pipeline outp
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import time
@@ -21,8 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from pose3d_ros.config import Pose3DConfig
+from pose3d_ros.eval.depth_metrics import DepthEvaluator, true_plane
 from pose3d_ros.eval.metrics import MetricsConfig, SequenceEvaluator, summarize
 from pose3d_ros.tools.bench import machine_line as platform_summary
+
+DEFAULTS = Pose3DConfig()  # the node's parameter defaults
 
 # GT joint name (evalgen) -> anatomical key (core.skeletons); the first 17 are the compared COCO keypoints.
 GT_KEYS = {
@@ -50,22 +55,6 @@ def joint_correspondence(gt_names: list[str], pred_skeleton: str) -> tuple[np.nd
     return np.array(gt_idx), np.array(pred_idx), keys
 
 
-class OracleDetector:
-    """Detector stand-in that returns the GT visible boxes of the current frame (``--oracle-boxes``): isolates
-    the pose and root errors from detection errors.  ``set_frame`` must be called before each frame."""
-
-    def __init__(self):
-        self.boxes = np.zeros((0, 4), np.float32)
-
-    def set_frame(self, boxes: np.ndarray) -> None:
-        self.boxes = np.asarray(boxes, np.float32).reshape(-1, 4)  # (G, 4) x, y, w, h px
-
-    def detect(self, image: np.ndarray):
-        from pose3d_ros.models.base import Detections
-
-        return Detections(self.boxes, np.ones(len(self.boxes), np.float32))
-
-
 def camera_of(seq):
     """core.camera.Camera from a sequence's K / dist (plumb_bob when distorted)."""
     from pose3d_ros.core.camera import Camera
@@ -87,39 +76,63 @@ def gt_frame(seq, f: int, gt_idx: np.ndarray):
             ignore)
 
 
-def evaluate_sequence(seq, pipeline, tracker_config, mcfg_keys, gt_idx, pred_idx, max_frames=None) -> dict:
-    """Runs pipeline + tracker over one sequence; returns evaluators and stage timings."""
-    from pose3d_ros.tracking import Tracker, TrackState
+FLOORS = ("camera", "estimate", "estimate-height", "off")  # --floor choices
+
+
+def floor_config(config, seq, floor: str):
+    """`config` with the floor settings of --floor for sequence `seq`: camera = its true height, pitch and
+    roll as parameters; estimate = from people's feet (height unknown); estimate-height = from feet with the
+    true height given; off = no depth correction."""
+    truth = true_plane(seq.meta)
+    pitch, roll = truth.tilt_deg()
+    source = {"camera": "params", "estimate": "estimate", "estimate-height": "estimate", "off": "off"}[floor]
+    height = truth.offset if floor in ("camera", "estimate-height") else 0.0
+    return dataclasses.replace(config, ground_plane_source=source, camera_height_m=height,
+                               camera_pitch_deg=pitch if floor == "camera" else 0.0,
+                               camera_roll_deg=roll if floor == "camera" else 0.0)
+
+
+def evaluate_sequence(seq, processor, mcfg_keys, gt_idx, pred_idx, max_frames=None, oracle_boxes=False,
+                      floor: str = "camera") -> dict:
+    """Runs the frame processor (fresh tracks) over one sequence; returns evaluators and stage timings.
+
+    oracle_boxes: crop the GT visible boxes of the non-ignored people instead of detecting (isolates the pose
+    and root errors from detection errors). floor: one of FLOORS (see floor_config).
+    """
+    from pose3d_ros.tracking import TrackState
 
     keys = mcfg_keys
     mcfg = MetricsConfig(root_indices=(keys.index("lhip"), keys.index("rhip")))
     fps = float(seq.meta["config"]["fps"])
     cam = camera_of(seq)
-    tracker = Tracker(tracker_config)
+    processor.apply(floor_config(processor.config, seq, floor))
+    processor.reset()
+    depth_ev = DepthEvaluator(true_plane(seq.meta))
+    hips = [keys.index("lhip"), keys.index("rhip")]
+    ankles = [seq.joint_names.index("left_ankle"), seq.joint_names.index("right_ankle")]
     frame_ev, track_ev = SequenceEvaluator(mcfg, fps), SequenceEvaluator(mcfg, fps)
     timings: dict[str, list[float]] = {}
     n = seq.num_frames if max_frames is None else min(seq.num_frames, max_frames)
     for f in range(n):
         g_j, g_b, g_id, g_ign = gt_frame(seq, f, gt_idx)
-        if isinstance(pipeline.detector, OracleDetector):
-            pipeline.detector.set_frame(g_b[~g_ign])
         t0 = time.perf_counter()
         image = seq.frame(f)
         timings.setdefault("decode", []).append(time.perf_counter() - t0)
-        poses = pipeline.process(image, cam)
-        for k, v in poses.timings.items():
+        result = processor.process(image, cam, float(seq.gt["stamps"][f]), g_b[~g_ign] if oracle_boxes else None)
+        poses, tracks = result.poses, result.tracks
+        for k, v in result.timings.items():
             timings.setdefault(k, []).append(v)
-        t0 = time.perf_counter()
-        tracks = tracker.update(float(seq.gt["stamps"][f]), poses.joints, poses.boxes, poses.scores,
-                                poses.joint_conf, poses.joints2d, image_size=(cam.width, cam.height))
-        timings.setdefault("track", []).append(time.perf_counter() - t0)
         frame_ev.add_frame(g_j, g_b, g_id, g_ign, poses.joints[:, pred_idx].astype(np.float64),
                            poses.boxes.astype(np.float64), None)
         live = [t for t in tracks if t.state != TrackState.LOST]
         t_j = np.array([t.joints[pred_idx] for t in live]).reshape(len(live), len(pred_idx), 3)
         t_b = np.array([t.box for t in live], np.float64).reshape(len(live), 4)
         track_ev.add_frame(g_j, g_b, g_id, g_ign, t_j, t_b, [t.id for t in live])
-    return {"frame": frame_ev, "tracked": track_ev, "frames": n,
+        present = np.flatnonzero(seq.gt["present"][f])
+        feet_out = ~seq.gt["joint_in_image"][f, present][:, ankles].any(axis=1)  # (G,)
+        depth_ev.add_frame(float(seq.gt["stamps"][f]), g_j[:, hips].mean(axis=1), g_b, g_ign, feet_out, live,
+                           t_j[:, hips].mean(axis=1), processor.depth.plane())
+    return {"frame": frame_ev, "tracked": track_ev, "depth": depth_ev.summary(), "frames": n,
             "timings_ms": {k: 1e3 * float(np.median(v)) for k, v in timings.items()}}
 
 
@@ -156,44 +169,55 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pose3d-eval", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sequences", nargs="+", help="sequence folders written by python -m pose3d_ros.evalgen")
-    p.add_argument("--detector", default="ssdlite_person", help="registry name or YOLO ONNX path")
-    p.add_argument("--crop-model", default="blazepose_full",
+    p.add_argument("--detector", default=DEFAULTS.detector_model, help="registry name or YOLO ONNX path")
+    p.add_argument("--crop-model", default=DEFAULTS.crop_model,
                    help="blazepose_lite|blazepose_full|blazepose_heavy, or a MeTRAbs export (.onnx + sidecar)")
     p.add_argument("--skeleton", default="", help="output skeleton of the pipeline ('' = the model's own)")
     p.add_argument("--oracle-boxes", action="store_true",
                    help="feed the GT visible boxes (non-ignored people) instead of running the detector")
-    p.add_argument("--det-score", type=float, default=None, help="detector score threshold (default: the detector's)")
-    p.add_argument("--engine", default="auto")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--det-score", type=float, default=None,
+                   help="detector score threshold (default: the node's detection_threshold)")
+    p.add_argument("--engine", default=DEFAULTS.engine)
+    p.add_argument("--device", default=DEFAULTS.device)
+    p.add_argument("--floor", choices=FLOORS, default="camera",
+                   help="floor for the metric depth: camera = the sequence's true camera height/pitch/roll as "
+                        "parameters, estimate = from people's feet, estimate-height = from feet with the true "
+                        "height, off = no depth correction (default: camera)")
     p.add_argument("--max-frames", type=int, default=None, help="evaluate at most this many frames per sequence")
     p.add_argument("--out-json", type=Path, default=None)
     p.add_argument("--out-md", type=Path, default=None)
     return p
 
 
+def config_from_args(args: argparse.Namespace):
+    """The Pose3DConfig of a pose3d-eval command line: the node's defaults with the given options."""
+    config = Pose3DConfig(detector_model=args.detector, crop_model=args.crop_model, skeleton_type=args.skeleton,
+                          engine=args.engine, device=args.device)
+    if args.det_score is not None:
+        config.detection_threshold = args.det_score
+    return config
+
+
 def run(args: argparse.Namespace) -> dict:
     """Evaluates every sequence; returns the JSON-able report (also has 'markdown')."""
     from pose3d_ros.evalgen.sequence import load_sequence
-    from pose3d_ros.pipeline import PipelineConfig, build_default_pipeline
-    from pose3d_ros.tracking import TrackerConfig
+    from pose3d_ros.processor import FrameProcessor
 
-    det_opts = {} if args.det_score is None else {"score_threshold": args.det_score}
-    pipeline = build_default_pipeline(args.detector, args.crop_model, PipelineConfig(output_skeleton=args.skeleton),
-                                      engine=args.engine, device=args.device, detector_options=det_opts)
-    if args.oracle_boxes:
-        pipeline.detector = OracleDetector()
+    processor = FrameProcessor(config_from_args(args))
     seqs = [load_sequence(s) for s in args.sequences]
-    gt_idx, pred_idx, keys = joint_correspondence(seqs[0].joint_names, pipeline.skeleton)
+    gt_idx, pred_idx, keys = joint_correspondence(seqs[0].joint_names, processor.skeleton.name)
     report: dict = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": platform_summary(),
-                    "detector": "oracle (GT boxes)" if args.oracle_boxes else args.detector, "det_score": args.det_score, "crop_model": args.crop_model, "skeleton": pipeline.skeleton,
+                    "detector": "oracle (GT boxes)" if args.oracle_boxes else args.detector, "det_score": args.det_score, "crop_model": args.crop_model, "skeleton": processor.skeleton.name,
                     "compared_joints": keys, "sequences": {}}
     rows, frame_evs, track_evs = [], [], []
     for seq in seqs:
-        res = evaluate_sequence(seq, pipeline, TrackerConfig(), keys, gt_idx, pred_idx, args.max_frames)
+        res = evaluate_sequence(seq, processor, keys, gt_idx, pred_idx, args.max_frames, args.oracle_boxes,
+                                args.floor)
         name = seq.path.name
         s_frame, s_track = res["frame"].summary(), res["tracked"].summary()
         report["sequences"][name] = {"frames": res["frames"], "people": int(len(seq.gt["ids"])),
-                                     "frame": s_frame, "tracked": s_track, "timings_ms": res["timings_ms"],
+                                     "frame": s_frame, "tracked": s_track, "depth": res["depth"],
+                                     "timings_ms": res["timings_ms"],
                                      "scene": {k: seq.meta["config"][k] for k in ("seed", "people", "hfov_deg")}
                                      | {"camera_K": seq.gt["K"].tolist(), "dist": seq.gt["dist"].tolist()}}
         rows += [(name, "frame", s_frame), (name, "tracked", s_track)]
