@@ -29,6 +29,7 @@ from pose3d_ros.processor import FrameProcessor, ModelLoadError
 from pose3d_ros.ros import conversions
 from pose3d_ros.ros.config import PARAMETERS, NodeConfig, config_from_values, validate
 from pose3d_ros.ros.diagnostics import ERROR, WARN, NodeStats, diagnostic_array
+from pose3d_ros.ros.ground_tf import GroundTf
 from pose3d_ros.ros.image_conversion import (ImageConversionError, compressed_to_rgb, image_to_rgb,
                                              rgb_to_image_fields)
 from pose3d_ros.ros.markers import MarkerBuilder
@@ -50,6 +51,7 @@ class Pose3DNode(Node):
         self.stats.engine = self.processor.engines
         self.stats.models = f"{self.config.detector_model} + {self.config.crop_model} -> {self.skeleton.name}"
         self.tf = TfOutput(self, self.config.publish_tf, self.config.target_frame)
+        self.ground_tf = GroundTf(self, self.config.ground_plane_source)
 
         self._camera: Camera | None = None
         self._camera_frame = ""
@@ -170,7 +172,9 @@ class Pose3DNode(Node):
         camera = self._camera_for(rgb.shape[1], rgb.shape[0])
         if camera is None:
             return
+        self.processor.depth.set_tf_plane(self.ground_tf.lookup(msg.header, self.config.ground_frame))
         result = self.processor.process(rgb, camera, stamp)
+        self.stats.ground_plane = self.processor.depth.describe()
         if result.factor != 1.0:
             self._report("downscale", WARN, f"images of {camera.width}x{camera.height} downscaled by "
                                              f"{result.factor:.2f} (max_image_side {self.config.max_image_side})")
