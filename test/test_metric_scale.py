@@ -18,10 +18,10 @@ ANK = [SKEL.index("lank"), SKEL.index("rank")]
 
 def person(cam: CameraRig, xy, stature=1.85, lift=0.0) -> np.ndarray:
     """(J, 3) camera-frame joints of the template adult scaled to `stature`, facing the camera, standing at
-    world (x, y) with the ankles `ankle_height_m` above the floor (+ lift, e.g. a jump or a stair)."""
+    world (x, y) with the ankles ankle_height_ratio x its size above the floor (+ lift: a jump or a stair)."""
     body = skeletons.template_pose(SKEL) * stature / TEMPLATE_STATURE_M  # x left, y up, z forward
     world = np.stack([body[:, 0], -body[:, 2], body[:, 1]], axis=1)  # facing world -y (the camera)
-    world[:, 2] += CFG.ankle_height_m + lift - world[ANK, 2].min()
+    world[:, 2] += CFG.ankle_height_ratio * body_size(body, SKEL) + lift - world[ANK, 2].min()
     world[:, :2] += xy
     return cam.to_camera(world)
 
@@ -71,17 +71,20 @@ def test_root_covariance_is_long_along_the_ray():
 def test_floor_contact_gives_the_true_scale_in_one_frame(dist, net_factor):
     cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
     plane = plane_from_params(1.2, 10.0)
-    net, uv, conf = observe(cam, person(cam, (0.5, dist)), net_factor)
+    true = person(cam, (0.5, dist))
+    net, uv, conf = observe(cam, true, net_factor)
     fd = depth_of(cam, plane, net, uv, conf)
     s_floor = np.exp(fd.floor_log_size[0] - fd.log_size_model[0])
     assert s_floor == pytest.approx(1 / net_factor, rel=1e-6)  # exact without keypoint noise
     # One frame: the fusion leans on the floor, the prior (1.70 m) pulls a little towards 1.85 / 1.70 ...
     assert abs(fd.scale[0] * net_factor - 1) < 0.05
-    # ... and its variance is the floor's: z sigma_v / (f H') and sigma_h / H' (REFERENCE §7).
-    hp = 1.2 - CFG.ankle_height_m
-    # (both feet are down here: the keypoint part of two feet averages)
-    expect = 0.5 * (dist * CFG.foot_px_std / (cam.K[0, 0] * hp)) ** 2 + (CFG.ankle_height_std_m / hp) ** 2
+    # ... and its variance is the floor's: z sigma_v / (f H') per frame (both feet down here: the keypoint part
+    # of two feet averages) and sigma_h / H' for the person (REFERENCE §7).
+    hp = 1.2 - CFG.ankle_height_ratio * body_size(true, SKEL)
+    ankle = np.linalg.norm(true[ANK], axis=1).mean()  # metres from the camera
+    expect = 0.5 * (ankle * CFG.foot_px_std / (cam.K[0, 0] * hp)) ** 2 + (CFG.ankle_jitter_std_m / hp) ** 2
     assert fd.floor_var[0] == pytest.approx(expect, rel=0.1)
+    assert fd.floor_sys_var[0] == pytest.approx((CFG.ankle_height_std_m / hp) ** 2, rel=0.1)
 
 
 def test_without_a_floor_the_height_prior_sets_the_scale():
@@ -112,10 +115,13 @@ def test_track_scale_converges_and_holds_when_the_feet_leave_the_image():
     plane = plane_from_params(1.2, 10.0)
     track = TrackScale(np.log(prior_size(SKEL, CFG)), CFG)
     s = walk(track, cam, plane, rng, 30, 0.9)
-    assert abs(s[-1] * 0.9 - 1) < 0.01  # 3 px foot noise at 5 m: ~2.5 % per frame, ~0.5 % after 30 frames
-    assert track.estimate()[1] < 0.01**2
+    # 3 px foot noise at 5 m: ~2.5 % per frame, averaged away; left: where the ankle keypoint sits (2.5 cm of
+    # 1.1 m, shared by all frames), so the 1.70 m prior still pulls this 1.85 m person by ~1.5 %.
+    sigma = np.sqrt(track.estimate()[1])
+    assert 0.015 < sigma < 0.025
+    assert abs(s[-1] * 0.9 - 1) < 2 * sigma
     held = walk(track, cam, plane, rng, 20, 0.9, t0=3.0, feet_out=True)
-    assert np.all(np.abs(held / s[-1] - 1) < 0.002) and np.all(np.abs(held * 0.9 - 1) < 0.01)
+    assert np.all(np.abs(held / s[-1] - 1) < 0.002)  # the scale is kept while the feet are out of the image
 
 
 @pytest.mark.parametrize("lift", [0.35, -0.4])  # a jump / a step up; a floor below (stairs down)
@@ -147,7 +153,7 @@ def test_tracker_publishes_metric_roots_with_a_shrinking_covariance():
         traces.append(ray @ track.root_covariance @ ray)  # m^2 along the ray
         errors.append(np.linalg.norm(track.joints.mean(0) - true.mean(0)) / np.linalg.norm(true.mean(0)))
     assert np.median(errors[10:]) < 0.02  # the network alone is 12 % off
-    assert traces[-1] < 0.7 * traces[2]  # the scale converges; the Kalman part reaches its steady state
+    assert np.sqrt(traces[-1] / traces[2]) < 0.95  # the scale converges (to its shared floor), Kalman: steady
     assert np.all(np.linalg.eigvalsh(track.root_covariance) > 0)
 
 

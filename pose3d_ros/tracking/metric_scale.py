@@ -8,10 +8,12 @@ the network's pose times `s = L / L_model`, where L_model is the same chain meas
 - network: L = L_model (its own metric scale); relative 1-sigma `network_size_std`, a per-person bias.
 - height prior: L = the template chain of an adult of `prior_stature_m` (RootNet-style pinhole: distance is
   proportional to the assumed size over the image size); relative sigma prior_stature_std_m / prior_stature_m.
-- floor contact: the ray through the lowest ankle meets the plane `ankle_height_m` above the floor; the factor
-  that puts the ankle there times L_model. Relative variance (REFERENCE §7, z = distance, H' = camera height
-  above the ankle plane): (z sigma_v / (f H'))^2 + (sigma_h / H')^2 per frame (independent between frames),
-  plus (z sigma_tilt / H')^2 + (sigma_offset / H')^2 from the plane (shared by all frames: not averaged away).
+- floor contact: the ray through the lowest ankle meets the plane at the ankle's height above the floor; the factor
+  that puts the ankle there times L_model (the ankle height scales with the person: ankle_height_ratio x L).
+  Relative variance (REFERENCE §7, z = distance, H' = camera height
+  above the ankle plane): (z sigma_v / (f H'))^2 + (jitter_h / H')^2 per frame (independent between frames),
+  plus (sigma_h / H')^2 for where this person's ankle keypoint sits and (z sigma_tilt / H')^2 +
+  (sigma_offset / H')^2 from the plane (shared by all of a person's frames: not averaged away).
 A track (`TrackScale`) keeps all three: the prior, the mean of the network's log size, and the gated floor
 measurements (jumps, stairs, wrong floors: residual and foot-speed gates); the scale is used while the feet are
 out of the image. Shapes next to the code; metres, seconds, camera optical frame.
@@ -37,8 +39,10 @@ class DepthConfig:
     network_size_std: float = 0.12  # relative 1-sigma error of the network's own body size (per person)
     frame_size_std: float = 0.03  # relative 1-sigma per-frame noise of the network's depth (feet seen)
     truncated_size_std: float = 0.06  # the same when no ankle is inside the image (legs cut off)
-    ankle_height_m: float = 0.09  # ankle keypoint above the floor when the foot is down, m
-    ankle_height_std_m: float = 0.03  # its 1-sigma (foot rolling, shoes), m
+    ankle_height_ratio: float = 0.055  # ankle keypoint above the floor (foot down) over the body size: 0.053-0.057
+    #                                  for the generated people's ankles (~9 cm at 1.70 m); anthropometric ~0.045
+    ankle_height_std_m: float = 0.025  # its 1-sigma per person (shoes, where the model puts the ankle), m
+    ankle_jitter_std_m: float = 0.01  # its 1-sigma from frame to frame (foot rolling), m
     foot_px_std: float = 3.0  # 1-sigma error of the ankle keypoint in the image, px
     lateral_px_std: float = 3.0  # 1-sigma error of the root across the ray, px
     lateral_floor_m: float = 0.01  # minimum 1-sigma across the ray, m
@@ -144,21 +148,27 @@ def frame_depth(joints: np.ndarray, joints2d: np.ndarray, joint_conf: np.ndarray
     sys_var = np.full(n, np.nan)
     foot_down = np.full(n, np.nan)
     if plane is not None and n:
-        sa = plane.ray_scale(joints[:, ank], cfg.ankle_height_m)  # (N, 2) factor putting each ankle on the plane
-        sa = np.where(ok, sa, np.nan)
+        # The ankle sits ankle_height_ratio x the true size s L_model above the floor: s (n.P) + d = r s L_model,
+        # so s = d / (r L_model - n.P) for each ankle P of the network pose.
+        down = joints[:, ank] @ plane.normal  # (N, 2) metres, < 0 below the camera
+        denom = cfg.ankle_height_ratio * size[:, None] - down  # (N, 2) metres
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sa = np.where(ok & (denom > 1e-6) & (down < 0), plane.offset / denom, np.nan)  # (N, 2)
         has = np.isfinite(sa).any(axis=1)
         low = np.argmin(np.where(np.isfinite(sa), sa, np.inf), axis=1)  # (N,) the lowest foot
         s_floor = np.where(has, sa[np.arange(n), low], np.nan)  # (N,)
         p_foot = joints[np.arange(n), np.array(ank)[low]]  # (N, 3) network ankle
         foot_down = np.where(has, p_foot @ plane.normal, np.nan)
-        hp = max(plane.offset - cfg.ankle_height_m, 0.1)  # metres, camera above the ankle plane
+        ankle_h = cfg.ankle_height_ratio * np.nan_to_num(s_floor * size, nan=1.5)  # (N,) metres
+        hp = np.maximum(plane.offset - ankle_h, 0.1)  # (N,) metres, camera above the ankle plane
         dist = s_floor * np.linalg.norm(p_foot, axis=-1)  # (N,) metres
         px_var = (dist * cfg.foot_px_std / (fx * hp)) ** 2  # (N,) keypoint part, independent per foot
         # Both feet down (agree within the noise): their mean; the minimum of two noisy feet is biased low.
         both = np.isfinite(sa).all(axis=1) & (np.abs(np.log(sa[:, 0] / sa[:, 1])) < 2.0 * np.sqrt(2 * px_var))
         s_floor = np.where(both, np.sqrt(sa[:, 0] * sa[:, 1]), s_floor)
-        floor_var = np.where(both, 0.5, 1.0) * px_var + (cfg.ankle_height_std_m / hp) ** 2
-        sys_var = (dist * plane.normal_std_rad / hp) ** 2 + (plane.offset_std_m / hp) ** 2 + np.zeros(n)
+        floor_var = np.where(both, 0.5, 1.0) * px_var + (cfg.ankle_jitter_std_m / hp) ** 2
+        sys_var = ((dist * plane.normal_std_rad / hp) ** 2 + (plane.offset_std_m / hp) ** 2
+                   + (cfg.ankle_height_std_m / hp) ** 2)  # (N,) shared by a person's frames
         floor_y = np.log(s_floor) + log_m
     mean, var = fuse([np.full(n, lp), log_m, floor_y], [np.full(n, var_p), np.full(n, var_n), floor_var + sys_var])
     scale = np.clip(np.nan_to_num(np.exp(mean - log_m), nan=1.0), cfg.min_scale, cfg.max_scale)  # (N,)
@@ -185,7 +195,8 @@ def _floor_samples(joints, joint_conf, feet_ok, s, prior_scale, cfg: DepthConfig
     keep = feet_ok & upright & np.isfinite(prior_scale)  # (N,)
     a = joints[:, ank] * np.where(keep, prior_scale, np.nan)[:, None, None]  # (N, 2, 3) metres
     low = np.argmin(np.nan_to_num(np.einsum("nfd,nd->nf", a, up), nan=0.0), axis=1)  # (N,) lower ankle
-    foot = a[np.arange(n), low] - cfg.ankle_height_m * up  # (N, 3) floor point under it
+    size = body_size(joints, s) * np.where(keep, prior_scale, np.nan)  # (N,) metres at that scale
+    foot = a[np.arange(n), low] - (cfg.ankle_height_ratio * size)[:, None] * up  # (N, 3) floor point under it
     return foot, np.where(keep[:, None], up, np.nan)
 
 
@@ -199,6 +210,7 @@ class TrackScale:
         self.net_sum, self.net_n = 0.0, 0  # sum / count of log L_model
         self.floor_wsum, self.floor_w, self.floor_sys, self.floor_n = 0.0, 0.0, 0.0, 0  # floor accumulators
         self.rejected = 0  # floor measurements gated out
+        self.y_sum, self.y_sq, self.vy_sum = 0.0, 0.0, 0.0  # accepted floor cues: sum, sum of squares, sum of vars
         self.last_foot: tuple[float, float] | None = None  # (stamp s, lowest-ankle height m)
 
     def estimate(self) -> tuple[float, float]:
@@ -212,6 +224,15 @@ class TrackScale:
             cues_v.append(np.array(1.0 / self.floor_w + self.floor_sys / self.floor_n))
         m, v = fuse(cues_m, cues_v)
         return float(m), float(v)
+
+    def frame_var(self, default: float) -> float:
+        """Per-frame variance of the network's log depth for this person: `default`, or more when the floor cues
+        scatter more over time than their own noise explains (e.g. a distorted lens, a hard pose)."""
+        n = self.floor_n
+        if n < 5:
+            return default
+        scatter = (self.y_sq - self.y_sum**2 / n) / (n - 1)  # sample variance of the accepted floor cues
+        return max(default, scatter - self.vy_sum / n)
 
     def update(self, stamp_s: float, depth: FrameDepth, i: int) -> tuple[float, float]:
         """Adds detection i of `depth`; returns (scale for this detection's network pose, var of log scale).
@@ -243,6 +264,7 @@ class TrackScale:
                 self.floor_w += 1.0 / vy
                 self.floor_sys += float(vs)
                 self.floor_n += 1
+                self.y_sum, self.y_sq, self.vy_sum = self.y_sum + y, self.y_sq + y * y, self.vy_sum + vy
                 mu, var = self.estimate()
             else:
                 self.rejected += 1

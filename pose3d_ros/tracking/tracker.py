@@ -345,7 +345,8 @@ class Tracker:
         s, var = scale.update(stamp_s, depth, d)
         joints = joints * (s / depth.scale[d])  # (J, 3) metres: the image projection stays put
         root = np.nanmean(joints, axis=0)  # (3,) only sets the ray direction and distance of the noise
-        return joints, root_covariance(root, depth.frame_var[d], depth.fx, depth.config), var, s
+        frame_var = scale.frame_var(float(depth.frame_var[d]))  # log units^2
+        return joints, root_covariance(root, frame_var, depth.fx, depth.config), var, s
 
     def _correct(self, t: _Tracklet, stamp_s, joints, box, score, jconf, kp2d, depth=None, d=0) -> None:
         """Update track t with its matched detection (d: its index in `depth`)."""
