@@ -48,7 +48,8 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
     "smoothing_min_cutoff_hz": ("One-Euro cutoff at rest, Hz (lower = smoother)", (0.01, 100.0), True),
     "smoothing_beta": ("One-Euro speed coefficient, Hz per m/s (higher = less lag)", (0.0, 100.0), True),
     "ground_plane_source": ("Where the floor comes from: auto (tf, then params, then estimate), tf, params, "
-                            "estimate (people's feet over time) or off (no metric depth correction)",
+                            "estimate (people's feet over time) or off (no metric depth correction; quote it, "
+                            "'off', or YAML reads a boolean)",
                             GROUND_PLANE_SOURCES, True),
     "ground_frame": ("With tf: frame whose z = 0 plane is the floor, z up (e.g. base_footprint)", None, True),
     "camera_height_m": ("Camera optical centre above the floor, metres (0 = unknown)", (0.0, 100.0), True),
