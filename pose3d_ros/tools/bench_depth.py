@@ -10,6 +10,11 @@ root error over the distance, of tracks (all frames; people at <= 5 m; tracks ol
 GT ankles outside the image), share of root errors inside the published 2-sigma ellipsoid, median published
 sigma along the ray over the distance for tracks younger than 1 s / older than 3 s, the estimated floor after
 5 s (normal error, height error), and the tracked MRPE.
+
+With --clip (the demo's data/vtest_200.mp4, camera height and pitch unknown): pose3d-run over every frame with
+the floor off and estimated (default), the median frame-to-frame root jump scaled to 10 Hz, and top/side views
+of the root paths written next to the table (benchmarks/depth_<clip>_<floor>.png, linked from the repository
+root as BENCHMARKS.md collects this table).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import argparse
 import datetime
 import math
 import subprocess
+import sys
 from pathlib import Path
 
 from pose3d_ros.tools.eval import build_parser as eval_parser
@@ -52,6 +58,34 @@ def table(reports: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def clip_run(clip: Path, floor: str, out_dir: Path) -> dict:
+    """pose3d-run over a clip with ground_plane_source `floor`; its picture and median root jump (10 Hz)."""
+    import json
+    import tempfile
+
+    import numpy as np
+
+    from pose3d_ros.tools import render
+    from pose3d_ros.tools import run as pose3d_run
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "tracks.json"
+        pose3d_run.main([str(clip), "-o", str(out), "--ground-plane-source", floor, "--no-progress"])
+        data = json.loads(out.read_text())
+    hips = [data["joint_names"].index("left_hip"), data["joint_names"].index("right_hip")]
+    frames = []
+    for f in data["frames"]:
+        people = []
+        for p in f["people"]:
+            j = np.array([[np.nan if v is None else v for v in row] for row in p["joints"]], np.float64)
+            people.append({"id": p["id"], "state": p["state"], "joints": j, "root": j[hips].mean(axis=0)})
+        frames.append({"stamp": f["stamp"], "people": people})
+    picture = out_dir / f"depth_{clip.stem}_{floor}.png"
+    render.render_tracks_picture(frames, data["edges"], picture, f"{clip.name}: pose3d-run, ground_plane_source {floor}")
+    return {"frames": len(frames), "tracks": len({p["id"] for f in frames for p in f["people"]}),
+            "jump": render.root_jump(frames), "picture": picture.name}
+
+
 def commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
@@ -67,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("sequences", nargs="*", help="sequence folders (default: out/depth/*)")
     p.add_argument("--crop-model", default="blazepose_full")
     p.add_argument("--floors", default=",".join(FLOORS), help="comma-separated subset of " + ", ".join(FLOORS))
+    p.add_argument("--clip", type=Path, default=None, help="also the demo clip (e.g. data/vtest_200.mp4)")
     p.add_argument("--out", type=Path, default=Path("benchmarks/depth.md"))
     args = p.parse_args(argv)
     seqs = args.sequences or sorted(str(q.parent) for q in Path("out/depth").glob("*/gt.npz"))
@@ -79,11 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     names = ", ".join(f"`{Path(s).name}`" for s in seqs)
     text = "\n".join([
         "## Metric depth on generated sequences (ground truth, GT boxes)", "",
-        f"Commit {commit()}. Command: `python -m pose3d_ros.tools.bench_depth {' '.join(seqs)}`. "
+        f"Commit {commit()}. Command: `python -m pose3d_ros.tools.bench_depth "
+        f"{' '.join(argv if argv is not None else sys.argv[1:])}`. "
         f"Machine: {platform_summary()}. Date: {datetime.date.today().isoformat()}. Crop model "
         f"`{args.crop_model}`. Sequences: {names} (scripts/make_depth_sequences.sh). "
         "Errors are medians over the published tracks' frames; root = hip midpoint.", "",
         table(reports), ""])
+    if args.clip is not None:
+        lines = ["", f"### Demo clip `{args.clip.name}` (camera height and pitch unknown)", "",
+                 "| ground_plane_source | frames | tracks | median root jump per 100 ms | picture |", "|---|---|---|---|---|"]
+        for floor in ("off", "auto"):
+            r = clip_run(args.clip, floor, args.out.parent)
+            lines.append(f"| {floor} | {r['frames']} | {r['tracks']} | {100 * r['jump']:.1f} cm | "
+                         f"![{floor}](benchmarks/{r['picture']}) |")
+        text += "\n".join(lines) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
