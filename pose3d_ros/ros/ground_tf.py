@@ -21,13 +21,12 @@ def plane_from_tf(transform) -> GroundPlane:
 
 
 class GroundTf:
-    """Looks the floor up in TF for each image when the source allows TF and tf2_ros is importable."""
+    """Looks the floor up in TF for each image when tf2_ros is importable (DepthFusion uses it for the sources
+    tf and auto; the source is dynamic)."""
 
     def __init__(self, node, source: str):
         self._node = node
         self._buffer = None
-        if source not in ("auto", "tf"):
-            return
         try:
             import tf2_ros
         except ImportError:
