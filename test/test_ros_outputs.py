@@ -85,8 +85,12 @@ def test_diagnostics_levels_and_numbers():
         stats.on_received()
         stats.on_processed(0.02 + 0.001 * (i % 3), people=2, tracks=2)
     stats.on_dropped()
+    from pose3d_ros.core.ground import plane_from_params
+
+    stats.ground_plane = plane_from_params(1.25, 10.0).describe()  # what the node sets from DepthFusion
     status = diagnostic_array(stats.snapshot(), "pose3d_node", "cam", None).status[0]
     values = {kv.key: kv.value for kv in status.values}
+    assert values["ground_plane"].startswith("params: height 1.250 m, pitch 10.00 deg")
     assert status.level == bytes([0]) and float(values["input_rate_hz"]) == pytest.approx(30, rel=0.01)
     assert float(values["latency_p50_ms"]) == pytest.approx(21, abs=1.0) and values["dropped_total"] == "1"
     stats.problem("image", ERROR, "dropped image: unsupported image encoding 'foo'")
