@@ -61,9 +61,10 @@ class DepthEvaluator:
         r = np.array(self.rows, np.float64).reshape(-1, 7)
         med = lambda m: float(np.median(r[m, 2])) if m.any() else float("nan")  # noqa: E731
         all_ = np.ones(len(r), bool)
+        maha = r[np.isfinite(r[:, 3]), 3]  # Mahalanobis distances of the errors under the published covariance
         out = {"n": int(len(r)), "rel": med(all_), "rel_1_5m": med(r[:, 1] <= 5.0), "rel_after_3s": med(r[:, 5] >= 3.0),
                "rel_feet_out": med(r[:, 6] > 0), "n_feet_out": int((r[:, 6] > 0).sum()),
-               "in_2sigma": float(np.mean(r[np.isfinite(r[:, 3]), 3] <= 2.0)) if np.isfinite(r[:, 3]).any() else float("nan"),
+               "in_2sigma": float(np.mean(maha <= 2.0)) if len(maha) else float("nan"),
                "sigma_young": float(np.median(r[r[:, 5] < 1.0, 4])) if (r[:, 5] < 1.0).any() else float("nan"),
                "sigma_old": float(np.median(r[r[:, 5] >= 3.0, 4])) if (r[:, 5] >= 3.0).any() else float("nan")}
         p = np.array(self.plane_rows, np.float64).reshape(-1, 3)

@@ -37,7 +37,8 @@ def _pct(v: float, digits: int = 1) -> str:
 
 def table(reports: dict[str, dict]) -> str:
     """Markdown table, one row per (sequence, floor)."""
-    head = ("| sequence | floor | root err / dist | ≤ 5 m | track ≥ 3 s | feet out (n) | in 2σ | σ/dist < 1 s → ≥ 3 s "
+    head = ("| sequence | floor | root err / dist | ≤ 5 m | track ≥ 3 s | feet out (n) | in 2σ "
+            "| σ/dist < 1 s → ≥ 3 s "
             "| floor normal err | floor height err | MRPE mm |")
     lines = [head, "|" + "---|" * 11]
     names = list(next(iter(reports.values()))["sequences"])
@@ -81,7 +82,8 @@ def clip_run(clip: Path, floor: str, out_dir: Path) -> dict:
             people.append({"id": p["id"], "state": p["state"], "joints": j, "root": j[hips].mean(axis=0)})
         frames.append({"stamp": f["stamp"], "people": people})
     picture = out_dir / f"depth_{clip.stem}_{floor}.png"
-    render.render_tracks_picture(frames, data["edges"], picture, f"{clip.name}: pose3d-run, ground_plane_source {floor}")
+    render.render_tracks_picture(frames, data["edges"], picture,
+                                 f"{clip.name}: pose3d-run, ground_plane_source {floor}")
     return {"frames": len(frames), "tracks": len({p["id"] for f in frames for p in f["people"]}),
             "jump": render.root_jump(frames), "picture": picture.name}
 
@@ -122,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         table(reports), ""])
     if args.clip is not None:
         lines = ["", f"### Demo clip `{args.clip.name}` (camera height and pitch unknown)", "",
-                 "| ground_plane_source | frames | tracks | median root jump per 100 ms | picture |", "|---|---|---|---|---|"]
+                 "| ground_plane_source | frames | tracks | median root jump per 100 ms | picture |",
+                 "|---|---|---|---|---|"]
         for floor in ("off", "auto"):
             r = clip_run(args.clip, floor, args.out.parent)
             lines.append(f"| {floor} | {r['frames']} | {r['tracks']} | {100 * r['jump']:.1f} cm | "

@@ -177,9 +177,9 @@ def frame_depth(joints: np.ndarray, joints2d: np.ndarray, joint_conf: np.ndarray
     cov = root_covariance(root * scale[:, None], log_var, fx, cfg)
     mean_pn, _ = fuse([np.full(n, lp), log_m], [np.full(n, var_p), np.full(n, var_n)])  # without the floor
     feet, ups = _floor_samples(joints, joint_conf, ok.all(axis=1), s, np.exp(mean_pn - log_m), cfg)
-    return FrameDepth(log_m, floor_y, floor_var, sys_var, foot_down,
-                      float(plane.offset) if plane is not None else float("nan"), scale, log_var, frame_var, cov, float(fx),
-                      float(lp), cfg, feet, ups)
+    offset = float(plane.offset) if plane is not None else float("nan")
+    return FrameDepth(log_m, floor_y, floor_var, sys_var, foot_down, offset, scale, log_var, frame_var, cov,
+                      float(fx), float(lp), cfg, feet, ups)
 
 
 def _floor_samples(joints, joint_conf, feet_ok, s, prior_scale, cfg: DepthConfig):
