@@ -1,7 +1,7 @@
 """Metric depth against ground truth (issue 13) -> benchmarks/depth.md.
 
     bash scripts/make_depth_sequences.sh out/depth        # the generated sequences (eval venv with anny)
-    python -m pose3d_ros.tools.bench_depth out/depth/*     # or: pose3d-bench depth out/depth/*
+    pose3d-bench depth out/depth/* --clip data/vtest_200.mp4    # or python -m pose3d_ros.tools.bench_depth ...
 
 Runs `pose3d-eval --oracle-boxes` (GT boxes: detection does not mix in) once per floor: `off` (network only),
 `camera` (the sequence's true camera height, pitch and roll as parameters), `estimate` (floor from people's
@@ -19,14 +19,12 @@ root as BENCHMARKS.md collects this table).
 from __future__ import annotations
 
 import argparse
-import datetime
 import math
-import subprocess
-import sys
 from pathlib import Path
 
+from pose3d_ros.tools.bench_stamp import publish
 from pose3d_ros.tools.eval import build_parser as eval_parser
-from pose3d_ros.tools.eval import platform_summary, run
+from pose3d_ros.tools.eval import run
 
 FLOORS = ("off", "camera", "estimate", "estimate-height")
 
@@ -88,16 +86,6 @@ def clip_run(clip: Path, floor: str, out_dir: Path) -> dict:
             "jump": render.root_jump(frames), "picture": picture.name}
 
 
-def commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True).stdout.strip()
-        return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench_depth", description=__doc__.splitlines()[0])
     p.add_argument("sequences", nargs="*", help="sequence folders (default: out/depth/*)")
@@ -116,11 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     names = ", ".join(f"`{Path(s).name}`" for s in seqs)
     text = "\n".join([
         "## Metric depth on generated sequences (ground truth, GT boxes)", "",
-        f"Commit {commit()}. Command: `python -m pose3d_ros.tools.bench_depth "
-        f"{' '.join(argv if argv is not None else sys.argv[1:])}`. "
-        f"Machine: {platform_summary()}. Date: {datetime.date.today().isoformat()}. Crop model "
-        f"`{args.crop_model}`. Sequences: {names} (scripts/make_depth_sequences.sh). "
-        "Errors are medians over the published tracks' frames; root = hip midpoint.", "",
+        f"Crop model `{args.crop_model}`. Sequences: {names} (scripts/make_depth_sequences.sh). Errors are "
+        "medians over the published tracks' frames; root = hip midpoint.", "",
         table(reports), ""])
     if args.clip is not None:
         lines = ["", f"### Demo clip `{args.clip.name}` (camera height and pitch unknown)", "",
@@ -131,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"| {floor} | {r['frames']} | {r['tracks']} | {100 * r['jump']:.1f} cm | "
                          f"![{floor}](benchmarks/{r['picture']}) |")
         text += "\n".join(lines) + "\n"
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    publish("depth", text, argv, args.out)
     return 0
 
 

@@ -43,6 +43,9 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "accuracy": _MODELS + ("pose3d_ros/eval", "pose3d_ros/evalgen", "pose3d_ros/tools/eval.py",
                            "pose3d_ros/tools/bench_accuracy.py", "pose3d_ros/tools/bench_sequences.py"),
     "soak": _NODE + ("pose3d_ros/tools/bench_soak.py",),
+    "depth": _MODELS + ("pose3d_ros/eval", "pose3d_ros/tools/eval.py", "pose3d_ros/tools/run.py",
+                        "pose3d_ros/tools/render.py", "pose3d_ros/tools/bench_depth.py",
+                        "scripts/make_depth_sequences.sh"),
 }
 
 STAMP_RE = re.compile(r"<!-- pose3d-bench area=(\w+) sources=([0-9a-f]+) -->")
