@@ -31,12 +31,18 @@ for _ in range(30):
     rclpy.spin_once(node, timeout_sec=0.1)
 """
 ETH_P_ALL = 0x0003
-RTPS_PORTS = range(7400, 7400 + 250 * 233)  # 7400 + 250 * domain + offsets, every valid domain
+
+
+def _udp(packet: bytes, offset: int) -> tuple[str, int]:
+    """('rtps', port) when the UDP payload is an RTPS message (magic 'RTPS'), else ('udp', port)."""
+    port = int.from_bytes(packet[offset + 2:offset + 4], "big")
+    return ("rtps" if packet[offset + 8:offset + 12] == b"RTPS" else "udp"), port
 
 
 def classify(proto: int, packet: bytes) -> tuple[str, int] | None:
-    """('udp', destination port), ('multicast', 0), ('igmp', 0) or ('ip', 0) (anything else) for an IPv4/IPv6
-    packet without link header; None for other protocols (ARP)."""
+    """('rtps' | 'udp', destination port), ('multicast', 0), ('igmp', 0) or ('ip', 0) (anything else) for an
+    IPv4/IPv6 packet without link header; None for other protocols (ARP). Other traffic of the machine (DNS
+    answers to ephemeral ports, package downloads) is 'udp' / 'ip' and is not DDS."""
     if proto == 0x0800 and len(packet) >= 20:  # IPv4
         ihl, kind, dst = (packet[0] & 0x0F) * 4, packet[9], packet[16:20]
         if kind == 2:
@@ -44,13 +50,13 @@ def classify(proto: int, packet: bytes) -> tuple[str, int] | None:
         if 224 <= dst[0] <= 239:
             return "multicast", 0
         if kind == 17 and len(packet) >= ihl + 4:
-            return "udp", int.from_bytes(packet[ihl + 2:ihl + 4], "big")
+            return _udp(packet, ihl)
         return "ip", 0
     elif proto == 0x86DD and len(packet) >= 40:  # IPv6 (extension headers not followed)
         if packet[24] == 0xFF:
             return "multicast", 0
         if packet[6] == 17 and len(packet) >= 44:
-            return "udp", int.from_bytes(packet[42:44], "big")
+            return _udp(packet, 40)
         return "ip", 0
     return None
 
@@ -105,11 +111,12 @@ def test_no_dds_packet_leaves_loopback():
         stop.set()
         sniffer.join(timeout=10)
     ours = range(7400 + 250 * domain, 7400 + 250 * (domain + 1))  # this domain's RTPS ports
-    on_lo = [port for kind, port in seen["lo"] if kind == "udp" and port in ours]
+    on_lo = [port for kind, port in seen["lo"] if kind == "rtps" and port in ours]
     print(f"domain {domain}: {len(on_lo)} RTPS packets on lo; IP packets on the other interfaces: "
           f"{ {i: len(v) for i, v in seen.items() if i != 'lo'} }")
     assert len(on_lo) >= 10, "the capture saw none of this run's DDS packets on lo: it does not work"
-    leaked = {iface: [k for k in kinds if k[0] in ("igmp", "multicast") or (k[0] == "udp" and k[1] in RTPS_PORTS)]
+    leaked = {iface: [k for k in kinds if k[0] in ("igmp", "multicast", "rtps")
+                      or (k[0] == "udp" and k[1] in ours)]
               for iface, kinds in seen.items() if iface != "lo"}
     assert not any(leaked.values()), f"DDS packets left loopback: { {i: v[:5] for i, v in leaked.items() if v} }"
 
@@ -118,6 +125,7 @@ def test_classify_packets():
     udp = bytes([0x45]) + bytes(8) + bytes([17]) + bytes(6) + bytes([127, 0, 0, 1]) + (1234).to_bytes(2, "big") + \
         (7412).to_bytes(2, "big")
     assert classify(0x0800, udp) == ("udp", 7412)
+    assert classify(0x0800, udp + bytes(4) + b"RTPS" + bytes(16)) == ("rtps", 7412)
     mcast = bytearray(udp)
     mcast[16:20] = bytes([239, 255, 0, 1])
     assert classify(0x0800, bytes(mcast)) == ("multicast", 0)
