@@ -46,6 +46,9 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "parity": ("pose3d_ros/core", "pose3d_ros/models/metrabs.py", "pose3d_ros/models/metrabs_estimator.py",
                "pose3d_ros/tools/export.py", "pose3d_ros/tools/metrabs_parity.py", "pose3d_ros/tools/parity_stages.py",
                "pose3d_ros/tools/bench_parity.py"),
+    "depth": _MODELS + ("pose3d_ros/eval", "pose3d_ros/tools/eval.py", "pose3d_ros/tools/run.py",
+                        "pose3d_ros/tools/render.py", "pose3d_ros/tools/bench_depth.py",
+                        "scripts/make_depth_sequences.sh"),
 }
 
 STAMP_RE = re.compile(r"<!-- pose3d-bench area=(\w+) sources=([0-9a-f]+) -->")
