@@ -277,30 +277,36 @@ def single_quotes(text: str) -> str:
     return "\n".join(lines)
 
 
-def add_noqa(text: str, path: str) -> str:
-    """`# noqa: A00x` on the lines flake8-builtins flags (names a message field or an API fixes: id, format,
-    input): the ament_flake8 configuration run on this one file decides which lines."""
+def builtin_findings(paths: list[str]) -> dict[str, set[tuple[int, str]]]:
+    """path -> {(row, code)} of flake8-builtins findings under the ament_flake8 configuration (one flake8 run)."""
     import subprocess
 
     config = Path(__import__("ament_flake8").__file__).parent / "configuration" / "ament_flake8.ini"
     out = subprocess.run([sys.executable, "-m", "flake8", "--config", str(config), "--select", "A001,A002,A003",
-                          "--no-show-source", "--format", "@@ %(row)d %(code)s", path],
+                          "--no-show-source", "--format", "@@ %(path)s %(row)d %(code)s", *paths],
                          capture_output=True, text=True).stdout
-    found = {(int(m.group(1)), m.group(2)) for m in re.finditer(r"^@@ (\d+) (A00\d)$", out, re.M)}
+    found: dict[str, set[tuple[int, str]]] = {}
+    for m in re.finditer(r"^@@ (\S+) (\d+) (A00\d)$", out, re.M):
+        found.setdefault(str(Path(m.group(1))), set()).add((int(m.group(2)), m.group(3)))
+    return found
+
+
+def add_noqa(text: str, found: set[tuple[int, str]]) -> str:
+    """`# noqa: A00x` on the lines flake8-builtins flags (names a message field or an API fixes: id, format,
+    input); a trailing comment that would push the line past 99 columns moves above it."""
     lines = text.split("\n")
     for row, code in sorted(found, reverse=True):
         i = row - 1
         hash_at = lines[i].find("  # ")
-        if "noqa" not in lines[i] and hash_at > 0 and len(lines[i]) + 14 > MAX:  # comment above, noqa here
+        has_noqa = re.search(r"#\s*noqa", lines[i]) is not None
+        if not has_noqa and hash_at > 0 and len(lines[i]) + 14 > MAX:  # comment above, noqa here
             indent = re.match(r"\s*", lines[i]).group(0)
             comment = lines[i][hash_at:].strip()
             lines[i] = lines[i][:hash_at]
             lines.insert(i, indent + comment)
             i += 1
-        if "noqa" not in lines[i]:
+        if not has_noqa:
             lines[i] = lines[i].rstrip() + f"  # noqa: {code}"
-        elif code not in lines[i]:
-            lines[i] = lines[i].rstrip() + f", {code}" if re.search(r"# noqa: [A-Z0-9, ]+$", lines[i]) else lines[i]
     return "\n".join(lines)
 
 
@@ -309,10 +315,11 @@ def main(argv: list[str]) -> int:
     year = datetime.date.today().year
     fix = {"headers": lambda t: add_header(t, year), "comments": fix_comments, "docstrings": fix_docstrings,
            "quotes": single_quotes, "noqa": None}[mode]
+    found = builtin_findings(files) if mode == "noqa" else {}
     for name in files:
         path = Path(name)
         old = path.read_text()
-        new = add_noqa(old, name) if mode == "noqa" else fix(old)
+        new = add_noqa(old, found.get(str(path), set())) if mode == "noqa" else fix(old)
         if new != old:
             ast.parse(new)  # never write a file that no longer parses
             path.write_text(new)
