@@ -166,6 +166,30 @@ def _wrap_prose(line: str, indent: str, prev: str, nxt: str, in_section: bool) -
                          break_on_hyphens=False) or [line]
 
 
+def _reflow(lines: list[str], indent: str) -> list[str]:
+    """Paragraphs of two or more lines at one indentation, one of them past 99 columns, filled again to 99."""
+    def lead(line: str) -> str:
+        return re.match(r"\s*", line).group(0)
+
+    def plain(line: str) -> bool:
+        return bool(line.strip()) and not SECTION_RE.match(line) and not re.fullmatch(r"\s*-+\s*", line) \
+            and not re.match(r"\s*(?:[-*] |\d+\. |>>>|\$ |\|)", line)
+    out, i = [], 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and plain(lines[j]) and lead(lines[j]) == lead(lines[i]):
+            j += 1
+        para = lines[i:j]
+        if len(para) >= 2 and any(len(x) > MAX for x in para):
+            out += textwrap.wrap(" ".join(x.strip() for x in para), MAX, initial_indent=lead(para[0]),
+                                 subsequent_indent=lead(para[0]), break_long_words=False, break_on_hyphens=False)
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
 def split_summary(text: str, room: int) -> tuple[str, str]:
     """(summary, rest): all of `text` if it fits in `room` columns, else its first sentence, else the text
     up to the last ':' / ';' / ',' (else space) that fits; the rest starts with a capital."""
@@ -213,6 +237,7 @@ def fix_docstring_body(body: str, indent: str, function: bool = False) -> str:
         out.append("")
     out += [line.rstrip() for line in rest]
     # Google-style section headers -> underlined sections with blank lines around (D406, D407, D411, D413).
+    out = _reflow(out, indent)
     fixed, seen_section = [], False
     for k, line in enumerate(out):
         m = SECTION_RE.match(line)
