@@ -1,6 +1,6 @@
 """Mechanical fixes for ROS 2's linters that the formatters do not make (scripts/lint_fix.sh runs this).
 
-    python scripts/lint_fix.py headers|quotes|comments|docstrings|noqa FILE...
+    python scripts/lint_fix.py headers|quotes|comments|docstrings|classes|noqa FILE...
 
 headers     the Apache-2.0 licence header of package.xml (ament_copyright) at the top of each file
             (after a shebang), where no "Copyright" line is in the first lines.
@@ -14,6 +14,7 @@ docstrings  what ament_pep257 asks of docstrings: summary on the second line (D2
             word (D403), closing quotes on their own line (D209), Google-style "Args:" headers turned
             into underlined sections with blank lines around (D406, D407, D411, D413), and docstring
             lines past 99 columns re-wrapped (indented example blocks are left alone).
+classes     a blank line before the first statement of a class body (flake8-class-newline CNL100).
 noqa        `# noqa: A00x` where flake8-builtins flags a name that a message field or an API fixes (the
             tracks' `id`, the sidecar's `format`, TensorRT's `input`); renaming would break a contract.
 Deterministic: running it twice changes nothing the second time.
@@ -335,11 +336,29 @@ def add_noqa(text: str, found: set[tuple[int, str]]) -> str:
     return "\n".join(lines)
 
 
+def class_newlines(text: str) -> str:
+    """A blank line between a class's header (or docstring) and its first statement (flake8-class-newline)."""
+    lines = text.split("\n")
+    rows = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef):
+            body = node.body[1:] if isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value,
+                                                                                   ast.Constant) else node.body
+            if body:
+                first = body[0]
+                rows.append(min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", [])]))
+    for row in sorted(set(rows), reverse=True):
+        above = lines[row - 2]
+        if above.strip() and not above.lstrip().startswith("#"):
+            lines.insert(row - 1, "")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     mode, files = argv[0], argv[1:]
     year = datetime.date.today().year
     fix = {"headers": lambda t: add_header(t, year), "comments": fix_comments, "docstrings": fix_docstrings,
-           "quotes": single_quotes, "noqa": None}[mode]
+           "quotes": single_quotes, "classes": class_newlines, "noqa": None}[mode]
     found = builtin_findings(files) if mode == "noqa" else {}
     for name in files:
         path = Path(name)
