@@ -54,7 +54,7 @@ SECTION_RE = re.compile(r"^(\s*)(" + "|".join(SECTIONS) + r"):?\s*$")
 
 def add_header(text: str, year: int) -> str:
     head = text.split("\n", 15)[:15]
-    if any("Copyright" in line for line in head):
+    if any(re.match(r"#\s*Copyright \d{4}", line) for line in head):  # a header comment, not the word
         return text
     header = HEADER.format(year=year, holder=HOLDER)
     if text.startswith("#!"):
