@@ -1,6 +1,6 @@
 """Mechanical fixes for ROS 2's linters that the formatters do not make (scripts/lint_fix.sh runs this).
 
-    python scripts/lint_fix.py headers|quotes|comments|docstrings|noqa FILE...
+    python scripts/lint_fix.py headers|quotes|comments|docstrings|classes|noqa FILE...
 
 headers     the Apache-2.0 licence header of package.xml (ament_copyright) at the top of each file
             (after a shebang), where no "Copyright" line is in the first lines.
@@ -14,6 +14,7 @@ docstrings  what ament_pep257 asks of docstrings: summary on the second line (D2
             word (D403), closing quotes on their own line (D209), Google-style "Args:" headers turned
             into underlined sections with blank lines around (D406, D407, D411, D413), and docstring
             lines past 99 columns re-wrapped (indented example blocks are left alone).
+classes     a blank line before the first statement of a class body (flake8-class-newline CNL100).
 noqa        `# noqa: A00x` where flake8-builtins flags a name that a message field or an API fixes (the
             tracks' `id`, the sidecar's `format`, TensorRT's `input`); renaming would break a contract.
 Deterministic: running it twice changes nothing the second time.
@@ -53,7 +54,7 @@ SECTION_RE = re.compile(r"^(\s*)(" + "|".join(SECTIONS) + r"):?\s*$")
 
 def add_header(text: str, year: int) -> str:
     head = text.split("\n", 15)[:15]
-    if any("Copyright" in line for line in head):
+    if any(re.match(r"#\s*Copyright \d{4}", line) for line in head):  # a header comment, not the word
         return text
     header = HEADER.format(year=year, holder=HOLDER)
     if text.startswith("#!"):
@@ -166,6 +167,30 @@ def _wrap_prose(line: str, indent: str, prev: str, nxt: str, in_section: bool) -
                          break_on_hyphens=False) or [line]
 
 
+def _reflow(lines: list[str], indent: str) -> list[str]:
+    """Paragraphs of two or more lines at one indentation, one of them past 99 columns, filled again to 99."""
+    def lead(line: str) -> str:
+        return re.match(r"\s*", line).group(0)
+
+    def plain(line: str) -> bool:
+        return bool(line.strip()) and not SECTION_RE.match(line) and not re.fullmatch(r"\s*-+\s*", line) \
+            and not re.match(r"\s*(?:[-*] |\d+\. |>>>|\$ |\|)", line)
+    out, i = [], 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and plain(lines[j]) and lead(lines[j]) == lead(lines[i]):
+            j += 1
+        para = lines[i:j]
+        if len(para) >= 2 and any(len(x) > MAX for x in para):
+            out += textwrap.wrap(" ".join(x.strip() for x in para), MAX, initial_indent=lead(para[0]),
+                                 subsequent_indent=lead(para[0]), break_long_words=False, break_on_hyphens=False)
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
 def split_summary(text: str, room: int) -> tuple[str, str]:
     """(summary, rest): all of `text` if it fits in `room` columns, else its first sentence, else the text
     up to the last ':' / ';' / ',' (else space) that fits; the rest starts with a capital."""
@@ -213,6 +238,7 @@ def fix_docstring_body(body: str, indent: str, function: bool = False) -> str:
         out.append("")
     out += [line.rstrip() for line in rest]
     # Google-style section headers -> underlined sections with blank lines around (D406, D407, D411, D413).
+    out = _reflow(out, indent)
     fixed, seen_section = [], False
     for k, line in enumerate(out):
         m = SECTION_RE.match(line)
@@ -277,30 +303,54 @@ def single_quotes(text: str) -> str:
     return "\n".join(lines)
 
 
-def add_noqa(text: str, path: str) -> str:
-    """`# noqa: A00x` on the lines flake8-builtins flags (names a message field or an API fixes: id, format,
-    input): the ament_flake8 configuration run on this one file decides which lines."""
+def builtin_findings(paths: list[str]) -> dict[str, set[tuple[int, str]]]:
+    """path -> {(row, code)} of flake8-builtins findings under the ament_flake8 configuration (one flake8 run)."""
     import subprocess
 
     config = Path(__import__("ament_flake8").__file__).parent / "configuration" / "ament_flake8.ini"
     out = subprocess.run([sys.executable, "-m", "flake8", "--config", str(config), "--select", "A001,A002,A003",
-                          "--no-show-source", "--format", "@@ %(row)d %(code)s", path],
+                          "--no-show-source", "--format", "@@ %(path)s %(row)d %(code)s", *paths],
                          capture_output=True, text=True).stdout
-    found = {(int(m.group(1)), m.group(2)) for m in re.finditer(r"^@@ (\d+) (A00\d)$", out, re.M)}
+    found: dict[str, set[tuple[int, str]]] = {}
+    for m in re.finditer(r"^@@ (\S+) (\d+) (A00\d)$", out, re.M):
+        found.setdefault(str(Path(m.group(1))), set()).add((int(m.group(2)), m.group(3)))
+    return found
+
+
+def add_noqa(text: str, found: set[tuple[int, str]]) -> str:
+    """`# noqa: A00x` on the lines flake8-builtins flags (names a message field or an API fixes: id, format,
+    input); a trailing comment that would push the line past 99 columns moves above it."""
     lines = text.split("\n")
     for row, code in sorted(found, reverse=True):
         i = row - 1
         hash_at = lines[i].find("  # ")
-        if "noqa" not in lines[i] and hash_at > 0 and len(lines[i]) + 14 > MAX:  # comment above, noqa here
+        has_noqa = re.search(r"#\s*noqa", lines[i]) is not None
+        if not has_noqa and hash_at > 0 and len(lines[i]) + 14 > MAX:  # comment above, noqa here
             indent = re.match(r"\s*", lines[i]).group(0)
             comment = lines[i][hash_at:].strip()
             lines[i] = lines[i][:hash_at]
             lines.insert(i, indent + comment)
             i += 1
-        if "noqa" not in lines[i]:
+        if not has_noqa:
             lines[i] = lines[i].rstrip() + f"  # noqa: {code}"
-        elif code not in lines[i]:
-            lines[i] = lines[i].rstrip() + f", {code}" if re.search(r"# noqa: [A-Z0-9, ]+$", lines[i]) else lines[i]
+    return "\n".join(lines)
+
+
+def class_newlines(text: str) -> str:
+    """A blank line between a class's header (or docstring) and its first statement (flake8-class-newline)."""
+    lines = text.split("\n")
+    rows = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef):
+            body = node.body[1:] if isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value,
+                                                                                   ast.Constant) else node.body
+            if body:
+                first = body[0]
+                rows.append(min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", [])]))
+    for row in sorted(set(rows), reverse=True):
+        above = lines[row - 2]
+        if above.strip() and not above.lstrip().startswith("#"):
+            lines.insert(row - 1, "")
     return "\n".join(lines)
 
 
@@ -308,11 +358,12 @@ def main(argv: list[str]) -> int:
     mode, files = argv[0], argv[1:]
     year = datetime.date.today().year
     fix = {"headers": lambda t: add_header(t, year), "comments": fix_comments, "docstrings": fix_docstrings,
-           "quotes": single_quotes, "noqa": None}[mode]
+           "quotes": single_quotes, "classes": class_newlines, "noqa": None}[mode]
+    found = builtin_findings(files) if mode == "noqa" else {}
     for name in files:
         path = Path(name)
         old = path.read_text()
-        new = add_noqa(old, name) if mode == "noqa" else fix(old)
+        new = add_noqa(old, found.get(str(path), set())) if mode == "noqa" else fix(old)
         if new != old:
             ast.parse(new)  # never write a file that no longer parses
             path.write_text(new)

@@ -37,6 +37,7 @@ RUFF=("$VPY" -m ruff check --no-cache --isolated --fix --unsafe-fixes --line-len
 "$VPY" -m black -q --line-length 99 --target-version py311 --skip-string-normalization "${FILES[@]}"
 "$VPY" scripts/lint_fix.py comments "${FILES[@]}"
 "$VPY" scripts/lint_fix.py docstrings "${FILES[@]}"
+"$VPY" scripts/lint_fix.py classes "${FILES[@]}"
 "$VPY" -m autopep8 --in-place --max-line-length 99 --select E203,E127,E128,E131,E741,W391 "${FILES[@]}"
 "$VPY" scripts/lint_fix.py noqa "${FILES[@]}"
 echo "lint_fix: ${#FILES[@]} files processed"

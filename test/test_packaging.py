@@ -1,6 +1,7 @@
 """Packaging checks: package.xml, console scripts, config YAML vs declared parameters, launch file."""
 import ast
 import importlib
+import re
 import sys
 import types
 import xml.etree.ElementTree as ET
@@ -121,6 +122,6 @@ def test_launch_file_runs_and_names_existing_things(monkeypatch, tmp_path):
 
 def test_setup_data_files_exist():
     source = (ROOT / "setup.py").read_text()
-    assert '"package.xml"' in source and 'f"resource/{PACKAGE}"' in source
+    assert re.search(r"""["']package\.xml["']""", source) and re.search(r"""f["']resource/\{PACKAGE\}["']""", source)
     assert (ROOT / "package.xml").is_file() and (ROOT / "resource" / "pose3d_ros").is_file()
     assert list((ROOT / "launch").glob("*.launch.py")) and list((ROOT / "config").glob("*.yaml"))

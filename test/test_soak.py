@@ -17,11 +17,13 @@ def test_two_minute_soak(tmp_path):
     print((tmp_path / "soak.md").read_text())
     assert len(windows) == 6 and res["sent"] > 0.8 * 30 * 120  # the feeder kept its 30 Hz
     early, late = windows[1], windows[-1]  # window 0 holds the start-up (first inferences, arenas)
-    # Output rate kept: every window delivers, the last at least half the early rate.
+    # Output rate kept: every window delivers; a collapse (< 20 % of the early rate) fails. The rate itself
+    # follows the machine's load (the 30-minute table: 1.4 to 8.9 Hz on a shared 2-core machine).
     assert all(w["received"] > 0 for w in windows)
-    assert late["rate_hz"] >= 0.5 * early["rate_hz"], windows
-    # No latency creep: a growing queue would add whole seconds; 1.5x + 100 ms absorbs machine-load noise.
-    assert late["p50_ms"] <= 1.5 * early["p50_ms"] + 100.0, windows
-    assert max(w["p95_ms"] for w in windows[1:]) < 3000.0, windows
-    # Memory: after the first window RSS stays flat (the 30-minute goal is < 50 MiB).
+    assert late["rate_hz"] >= 0.2 * early["rate_hz"], windows
+    # No latency creep. The node works on the newest image, so p50 latency x output rate (the images "in
+    # flight") stays near 1 whatever the load (30-minute table: 0.9 to 1.1); a growing queue raises it.
+    in_flight = [w["p50_ms"] * 1e-3 * w["rate_hz"] for w in windows[1:]]
+    assert max(in_flight) < 2.5 and in_flight[-1] <= 1.5 * in_flight[0] + 0.3, (in_flight, windows)
+    # Memory: after the first window RSS stays flat (the 30-minute goal is < 50 MiB; measured +16 MiB).
     assert res["rss_growth_mb"] < 30.0, windows
