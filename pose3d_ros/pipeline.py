@@ -102,8 +102,13 @@ class Pose3DPipeline:
         side = self.config.box_scale * boxes[:, 2:].max(axis=1, keepdims=True)  # (N, 1)
         return np.concatenate([c - side / 2, np.repeat(side, 2, axis=1)], axis=1)
 
-    def process(self, image_rgb: np.ndarray, camera: Camera) -> FramePoses:
-        """image_rgb: (H, W, 3) uint8 RGB of size camera.width x camera.height."""
+    def process(self, image_rgb: np.ndarray, camera: Camera, boxes: np.ndarray | None = None,
+                scores: np.ndarray | None = None) -> FramePoses:
+        """image_rgb: (H, W, 3) uint8 RGB of size camera.width x camera.height.
+
+        boxes: (N, 4) x, y, width, height pixels to crop instead of running the detector (track ROIs,
+        ground-truth boxes), with scores (N,) in [0, 1] (default 1).
+        """
         cfg = self.config
         if image_rgb.shape[:2] != (camera.height, camera.width):
             raise ValueError(f"image {image_rgb.shape[1]}x{image_rgb.shape[0]} does not match the camera "
@@ -117,13 +122,18 @@ class Pose3DPipeline:
             timings[name] = now - t
             t = now
 
-        det = self.detector.detect(image_rgb)
-        lap("detect")
-        if len(det) == 0:
+        if boxes is None:
+            det = self.detector.detect(image_rgb)
+            boxes, scores = det.boxes, det.scores
+            lap("detect")
+        elif scores is None:
+            scores = np.ones(len(boxes), np.float32)
+        if len(boxes) == 0:
             timings["total"] = time.perf_counter() - t_start
             return _empty(self.n_joints, self.skeleton, timings)
 
-        boxes = np.asarray(det.boxes, np.float64)  # (N, 4) pixels
+        boxes = np.asarray(boxes, np.float64).reshape(-1, 4)  # (N, 4) pixels
+        scores = np.asarray(scores, np.float32).reshape(-1)  # (N,)
         geom = crop_geometry(camera, self.crop_boxes(boxes), res=self.crop_model.input_size, up=cfg.up)
         crops = warp_crops(image_rgb, camera, geom, antialias=cfg.antialias)  # (N, S, S, 3) uint8
         lap("crop")
@@ -144,11 +154,11 @@ class Pose3DPipeline:
         joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
         lap("reconstruct")
 
-        keep = self._select(joints, det.scores, getattr(pred, "pose_score", None))
+        keep = self._select(joints, scores, getattr(pred, "pose_score", None))
         lap("filter")
         out_joints, out_2d, out_conf = self._to_output(joints[keep], joints2d[keep], conf[keep])
         timings["total"] = time.perf_counter() - t_start
-        return FramePoses(boxes[keep].astype(np.float32), np.asarray(det.scores)[keep].astype(np.float32),
+        return FramePoses(boxes[keep].astype(np.float32), scores[keep],
                           out_joints.astype(np.float32), out_2d.astype(np.float32),
                           out_conf.astype(np.float32), self.skeleton, timings)
 

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pose3d_ros.ros.image_conversion import (ImageConversionError, compressed_to_rgb, downscale,
+from pose3d_ros.ros.image_conversion import (ImageConversionError, compressed_to_rgb,
                                              image_to_rgb)
 
 RNG = np.random.default_rng(0)
@@ -86,11 +86,3 @@ def test_compressed_jpeg_png_and_corrupt():
         compressed_to_rgb(SimpleNamespace(format="jpeg", data=jpg.tobytes()[:40]))
     with pytest.raises(ImageConversionError, match="empty"):
         compressed_to_rgb(SimpleNamespace(format="jpeg", data=b""))
-
-
-def test_downscale_factor():
-    image = np.zeros((3000, 4000, 3), np.uint8)
-    small, factor = downscale(image, 1000)
-    assert small.shape == (750, 1000, 3) and factor == pytest.approx(0.25)
-    same, one = downscale(image[:10, :10], 1000)
-    assert one == 1.0 and same.shape == (10, 10, 3)

@@ -1,55 +1,20 @@
-"""Node parameters: one table declares them (description, range, dynamic or not) and fills NodeConfig.
+"""Node parameters: one table declares them (description, range, dynamic or not) and fills Pose3DConfig.
 
 `config/pose3d.yaml` lists the same names with their defaults; `test/test_packaging.py` keeps the two
 in step. Validation lives here so start-up and dynamic updates reject bad values with one reason.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
+
+from pose3d_ros.config import Pose3DConfig
 
 QOS_RELIABILITY = ("best_effort", "reliable")
 ENGINES = ("auto", "tensorrt", "onnxruntime", "torch")
 PRECISIONS = ("fp32", "fp16", "int8")
 
 
-@dataclass
-class NodeConfig:
-    """Every node parameter; units in the comments. Defaults run the embedded models offline."""
-
-    # --- models and engine (read-only after start) ---
-    detector_model: str = "ssdlite_person"  # registry name or path of a person detector (.onnx)
-    detector_type: str = "auto"  # auto | ssd | yolo: output format of detector_model
-    crop_model: str = "blazepose_full"  # registry name, or path of an exported MeTRAbs .onnx
-    skeleton_type: str = ""  # output joint set (e.g. coco_19); empty = the crop model's own
-    engine: str = "auto"  # auto | tensorrt | onnxruntime | torch
-    device: str = "cpu"  # cpu | cuda | cuda:N
-    precision: str = "fp32"  # fp32 | fp16 | int8 (fp16/int8 need a GPU)
-    num_threads: int = 0  # CPU inference threads, 0 = library default
-    engine_cache_dir: str = ""  # TensorRT engine cache; empty = ~/.cache/pose3d_ros/engines
-    # --- inputs ---
-    qos_reliability: str = "best_effort"  # best_effort (sensor data) | reliable
-    qos_depth: int = 1  # subscription queue depth, messages
-    use_compressed: bool = False  # subscribe to image/compressed (JPEG/PNG) instead of image
-    allow_default_fov: bool = False  # without a valid CameraInfo, assume default_fov_deg instead of waiting
-    default_fov_deg: float = 55.0  # field of view over the longer image side when no intrinsics, degrees
-    max_image_side: int = 1920  # larger images are downscaled to this longer side first, pixels
-    # --- detection and pose (dynamic) ---
-    detection_threshold: float = 0.5  # minimum detector score, [0, 1]
-    max_people: int = 10  # at most this many people per frame (highest scores kept)
-    min_box_size: float = 24.0  # ignore boxes whose shorter side is below this, pixels
-    # --- tracking (dynamic) ---
-    track_min_hits: int = 3  # detections needed before a track is published
-    track_max_coast_s: float = 0.8  # a track is predicted this long without detections, then LOST, seconds
-    smoothing_min_cutoff_hz: float = 1.5  # One-Euro cutoff at rest (lower: smoother, more lag), Hz
-    smoothing_beta: float = 1.0  # One-Euro speed coefficient (higher: less lag when moving), Hz/(m/s)
-    # --- outputs ---
-    publish_markers: bool = True  # publish ~/markers (MarkerArray)
-    publish_debug_image: bool = False  # publish ~/debug_image with 2D skeletons drawn
-    publish_tf: bool = False  # broadcast TF frame body_<id> per track (when tf2_ros is importable)
-    target_frame: str = ""  # if set (and tf2_ros importable), output in this frame instead of the camera's
-    marker_lifetime_frames: float = 3.0  # marker lifetime in frame periods (bounded to 0.1..2 s)
-    process_when_unsubscribed: bool = False  # run inference even when nobody subscribes to any output
-    diagnostics_period_s: float = 1.0  # period of /diagnostics, seconds
+NodeConfig = Pose3DConfig  # the node's parameters are exactly Pose3DConfig's fields
 
 
 # name -> (description, constraint, dynamic). Constraint: (min, max) for numbers or a tuple of choices.
@@ -72,7 +37,12 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
     "detection_threshold": ("Minimum detector score", (0.0, 1.0), True),
     "max_people": ("Maximum people per frame", (1, 100), True),
     "min_box_size": ("Ignore boxes with a shorter side below this, pixels", (0.0, 10000.0), True),
-    "track_min_hits": ("Detections before a track is published", (1, 100), True),
+    "pose_roi_tracking": ("Crop followed people at their own pose ROI (last 2D skeleton moved by its motion)",
+                          None, True),
+    "detector_interval": ("With pose_roi_tracking, run the detector every N frames (and whenever a track is "
+                          "uncertain); 1 = every frame", (1, 1000), True),
+    "track_min_hits": ("Detections before a track is confirmed; published from its first detection with "
+                       "tracking_state NEW until then (filter on state != NEW for confirmed people)", (1, 100), True),
     "track_max_coast_s": ("Seconds a track is predicted without detections before LOST", (0.0, 10.0), True),
     "smoothing_min_cutoff_hz": ("One-Euro cutoff at rest, Hz (lower = smoother)", (0.01, 100.0), True),
     "smoothing_beta": ("One-Euro speed coefficient, Hz per m/s (higher = less lag)", (0.0, 100.0), True),

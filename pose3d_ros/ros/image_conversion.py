@@ -98,16 +98,6 @@ def compressed_to_rgb(msg) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """Shrink so that the longer side is <= max_side. Returns (image, factor applied to pixel coords)."""
-    longest = max(image.shape[:2])
-    if max_side <= 0 or longest <= max_side:
-        return image, 1.0
-    factor = max_side / longest
-    size = (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), factor
-
-
 def rgb_to_image_fields(image: np.ndarray, encoding: str = "rgb8") -> dict:
     """Fields of a sensor_msgs/Image holding `image` (H, W, 3) RGB in rgb8 or bgr8 (for players/tests)."""
     if encoding == "bgr8":

@@ -1,8 +1,8 @@
 """pose3d_node: camera images in; skeletons, markers and diagnostics out.
 
 A frame's path: `_on_image` keeps only the newest message -> the worker thread `_process` converts it
-(`image_conversion`), runs `Pose3DPipeline.process` (pipeline.py) and `Tracker.update` (tracking/), then
-publishes `conversions.tracks_to_msg` on ~/skeletons and `MarkerBuilder.build` on ~/markers. Output
+(`image_conversion`), runs `FrameProcessor.process` (processor.py: detector / pose ROIs, crop model,
+reconstruction, tracker), then publishes `conversions.tracks_to_msg` on ~/skeletons and `MarkerBuilder.build` on ~/markers. Output
 headers carry the source image's stamp and frame. Bad input never stops the stream: each problem gets a
 throttled log line and a /diagnostics status, and the next good frame is processed normally.
 """
@@ -25,24 +25,17 @@ from visualization_msgs.msg import MarkerArray
 
 from pose3d_msgs.msg import Skeleton3DArray, SkeletonInfo
 from pose3d_ros.core.camera import Camera, InvalidCameraError
-from pose3d_ros import runtime
+from pose3d_ros.processor import FrameProcessor, ModelLoadError
 from pose3d_ros.ros import conversions
 from pose3d_ros.ros.config import PARAMETERS, NodeConfig, config_from_values, validate
 from pose3d_ros.ros.diagnostics import ERROR, WARN, NodeStats, diagnostic_array
-from pose3d_ros.ros.image_conversion import (ImageConversionError, compressed_to_rgb, downscale,
-                                             image_to_rgb, rgb_to_image_fields)
+from pose3d_ros.ros.image_conversion import (ImageConversionError, compressed_to_rgb, image_to_rgb,
+                                             rgb_to_image_fields)
 from pose3d_ros.ros.markers import MarkerBuilder
 from pose3d_ros.ros.tf_output import TfOutput
-from pose3d_ros.tracking import Tracker, TrackerConfig
 from pose3d_ros.visualize import draw_people
 
 LOG_THROTTLE_S = 5.0
-
-
-def tracker_config(config: NodeConfig, root_joint: int | None) -> TrackerConfig:
-    return TrackerConfig(min_hits=config.track_min_hits, max_coast_s=config.track_max_coast_s,
-                         one_euro_min_cutoff_hz=config.smoothing_min_cutoff_hz,
-                         one_euro_beta=config.smoothing_beta, root_joint=root_joint)
 
 
 class Pose3DNode(Node):
@@ -51,11 +44,10 @@ class Pose3DNode(Node):
         self._declare_parameters()
         self.config = config_from_values({name: self.get_parameter(name).value for name in PARAMETERS})
         self.stats = NodeStats()
-        self.pipeline = runtime.build_pipeline_from_config(self.config)  # ModelLoadError names the file
-        self.skeleton = runtime.output_skeleton(self.pipeline)
-        self.tracker = Tracker(tracker_config(self.config, self.skeleton.root))
+        self.processor = FrameProcessor(self.config)  # ModelLoadError names the model
+        self.skeleton = self.processor.skeleton
         self.markers = MarkerBuilder(self.skeleton, self.config.marker_lifetime_frames)
-        self.stats.engine = runtime.describe_engines(self.pipeline)
+        self.stats.engine = self.processor.engines
         self.stats.models = f"{self.config.detector_model} + {self.config.crop_model} -> {self.skeleton.name}"
         self.tf = TfOutput(self, self.config.publish_tf, self.config.target_frame)
 
@@ -94,8 +86,7 @@ class Pose3DNode(Node):
             return SetParametersResult(successful=False, reason="; ".join(problems))
         for p in params:
             setattr(self.config, p.name, p.value)
-        runtime.apply_thresholds(self.pipeline, self.config)
-        self.tracker.config = tracker_config(self.config, self.skeleton.root)
+        self.processor.apply(self.config)
         self.markers.lifetime_frames = self.config.marker_lifetime_frames
         return SetParametersResult(successful=True)
 
@@ -179,18 +170,13 @@ class Pose3DNode(Node):
         camera = self._camera_for(rgb.shape[1], rgb.shape[0])
         if camera is None:
             return
-        rgb, factor = downscale(rgb, self.config.max_image_side)
-        if factor != 1.0:
-            self._report("downscale", WARN, f"images of {camera.width}x{camera.height} downscaled by {factor:.2f} "
-                                             f"(max_image_side {self.config.max_image_side})")
-            camera = camera.scaled(factor)
-        poses = self.pipeline.process(rgb, camera)
-        poses = runtime.rescale_2d(poses, 1.0 / factor)  # 2D back to source-image pixels
-        tracks = self.tracker.update(stamp, poses.joints, poses.boxes, poses.scores, poses.joint_conf,
-                                     poses.joints2d)
-        self._publish(msg.header, tracks, rgb if self.pub_debug.get_subscription_count() else None, factor)
+        result = self.processor.process(rgb, camera, stamp)
+        if result.factor != 1.0:
+            self._report("downscale", WARN, f"images of {camera.width}x{camera.height} downscaled by "
+                                             f"{result.factor:.2f} (max_image_side {self.config.max_image_side})")
+        self._publish(msg.header, result.tracks, rgb if self.pub_debug.get_subscription_count() else None)
         now = self.get_clock().now().nanoseconds * 1e-9
-        self.stats.on_processed(max(0.0, now - stamp), len(poses.scores), len(tracks))
+        self.stats.on_processed(max(0.0, now - stamp), len(result.poses.scores), len(result.tracks))
 
     def _camera_for(self, width: int, height: int) -> Camera | None:
         """The cached CameraInfo camera matching this image size, the default FoV one, or None (waits)."""
@@ -215,16 +201,15 @@ class Pose3DNode(Node):
                                              f"{width / camera.width:.3f}")
         return fitted
 
-    def _publish(self, header, tracks, rgb, factor: float) -> None:
+    def _publish(self, header, tracks, rgb) -> None:
         out_header, tracks = self.tf.to_target(header, tracks)
         self.pub_skeletons.publish(conversions.tracks_to_msg(tracks, out_header, self.skeleton.name))
         if self.config.publish_markers:
             self.pub_markers.publish(self.markers.build(tracks, out_header, self._frame_period_s))
         self.tf.broadcast(out_header, tracks)
         if rgb is not None and self.config.publish_debug_image:
-            scaled = [{"id": t.id, "box": t.box * factor,
-                       "keypoints2d": None if t.keypoints2d is None else t.keypoints2d * factor} for t in tracks]
-            image = Image(header=header, **rgb_to_image_fields(draw_people(rgb, scaled, self.skeleton.edges)))
+            people = [{"id": t.id, "box": t.box, "keypoints2d": t.keypoints2d} for t in tracks]
+            image = Image(header=header, **rgb_to_image_fields(draw_people(rgb, people, self.skeleton.edges)))
             self.pub_debug.publish(image)
 
     # ---------------------------------------------------------------- health
@@ -268,7 +253,7 @@ def main(args=None) -> int:
     try:
         node = Pose3DNode()
         rclpy.spin(node)
-    except (runtime.ModelLoadError, ValueError, InvalidParameterValueException) as err:
+    except (ModelLoadError, ValueError, InvalidParameterValueException) as err:
         print(f"pose3d_node: cannot start: {err}", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, ExternalShutdownException):

@@ -69,11 +69,16 @@ def make_frame(k: int, image_dir: Path) -> np.ndarray:
     return frame
 
 
-def time_pipeline(pipeline, frame: np.ndarray, camera, repeats: int) -> tuple[list[dict], int]:
-    """Stage timings (s) of `repeats` runs on one frame (after 2 warm-up runs), and people found."""
+def time_pipeline(processor, frame: np.ndarray, camera, repeats: int) -> tuple[list[dict], int]:
+    """Stage timings (s) of `repeats` runs of the FrameProcessor on one frame as a still image (tracks reset
+    before each run, so every run detects), after 2 warm-up runs, and people found."""
+    def once():
+        processor.reset()
+        return processor.process(frame, camera, 0.0)
+
     for _ in range(2):
-        poses = pipeline.process(frame, camera)
-    return [pipeline.process(frame, camera).timings for _ in range(repeats)], len(poses)
+        result = once()
+    return [once().timings for _ in range(repeats)], len(result.poses)
 
 
 def time_mediapipe(python: Path, frames: dict[str, np.ndarray], repeats: int) -> dict | None:
@@ -105,13 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks") / "models.md")
     args = parser.parse_args(argv)
 
+    from pose3d_ros.config import Pose3DConfig
     from pose3d_ros.core.camera import Camera
-    from pose3d_ros.pipeline import build_default_pipeline
+    from pose3d_ros.processor import FrameProcessor
 
     frames = {f"people_{k}": make_frame(k, args.image_dir) for k in args.people}
     camera = Camera.from_fov(*SIZE)
     t0 = time.perf_counter()
-    pipelines = {(m, t): build_default_pipeline(crop_model=m, engine="onnxruntime", device="cpu", threads=t)
+    pipelines = {(m, t): FrameProcessor(Pose3DConfig(crop_model=m, engine="onnxruntime", num_threads=t))
                  for m in args.models for t in args.threads}
     runs = {mt: {key: [] for key in frames} for mt in pipelines}  # (model, threads) -> frame -> [timings]
     found = {mt: {} for mt in pipelines}

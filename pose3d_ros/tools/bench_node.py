@@ -53,11 +53,12 @@ def overhead_ms(people: int, repeats: int) -> dict[str, float]:
 
     from pose3d_ros.core.camera import Camera
     from pose3d_ros.core.skeletons import BLAZEPOSE_33
+    from pose3d_ros.config import Pose3DConfig
     from pose3d_ros.pipeline import Pose3DPipeline
+    from pose3d_ros.processor import FrameProcessor
     from pose3d_ros.ros import conversions
     from pose3d_ros.ros.image_conversion import image_to_rgb, rgb_to_image_fields
     from pose3d_ros.ros.markers import MarkerBuilder
-    from pose3d_ros.tracking import Tracker, TrackerConfig
 
     rng = np.random.default_rng(0)
     image = rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)
@@ -66,8 +67,7 @@ def overhead_ms(people: int, repeats: int) -> dict[str, float]:
 
     msg = SimpleNamespace(**fields)
     boxes = [[40 + 110 * i, 100, 80, 220] for i in range(people)]
-    pipeline = Pose3DPipeline(FixedDetector(boxes), FixedCropModel())
-    tracker = Tracker(TrackerConfig(min_hits=1))
+    processor = FrameProcessor(Pose3DConfig(), Pose3DPipeline(FixedDetector(boxes), FixedCropModel()))
     markers = MarkerBuilder(BLAZEPOSE_33)
     camera = Camera.from_fov(640, 480)
     stages = {"image": [], "pipeline (crops, reconstruct, filters)": [], "track": [], "messages": [], "total": []}
@@ -75,10 +75,10 @@ def overhead_ms(people: int, repeats: int) -> dict[str, float]:
         t0 = time.perf_counter()
         rgb = image_to_rgb(msg)
         t1 = time.perf_counter()
-        poses = pipeline.process(rgb, camera)
-        t2 = time.perf_counter()
-        tracks = tracker.update(k / 30, poses.joints, poses.boxes, poses.scores, poses.joint_conf, poses.joints2d)
+        result = processor.process(rgb, camera, k / 30)
+        tracks = result.tracks
         t3 = time.perf_counter()
+        t2 = t3 - result.timings["track"]
         header = Header(frame_id="cam")
         serialize_message(conversions.tracks_to_msg(tracks, header, "blazepose_33"))
         serialize_message(markers.build(tracks, header, 1 / 30))

@@ -40,31 +40,30 @@ def load_frames(video: Path | None, images: list[Path], limit: int) -> list[tupl
     return out
 
 
-def run(frames: list[tuple[str, bytes]], detector: str, crop_model: str, repeats: int) -> dict:
-    """Times every stage per frame; returns per-frame records and memory peaks."""
+def run(frames: list[tuple[str, bytes]], detector: str, crop_model: str, repeats: int,
+        detector_interval: int = 1) -> dict:
+    """Times every stage per frame through the node's FrameProcessor; returns per-frame records and memory peaks."""
+    from pose3d_ros.config import Pose3DConfig
     from pose3d_ros.core.camera import Camera
-    from pose3d_ros.pipeline import build_default_pipeline
-    from pose3d_ros.tracking import Tracker, TrackerConfig
+    from pose3d_ros.processor import FrameProcessor
 
-    pipeline = build_default_pipeline(detector, crop_model)
+    processor = FrameProcessor(Pose3DConfig(detector_model=detector, crop_model=crop_model,
+                                            detector_interval=detector_interval))
     warm = cv2.cvtColor(cv2.imdecode(np.frombuffer(frames[0][1], np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    pipeline.process(warm, Camera.from_fov(warm.shape[1], warm.shape[0]))  # warm-up
+    processor.process(warm, Camera.from_fov(warm.shape[1], warm.shape[0]), 0.0)  # warm-up
     records = []
     tracemalloc.start()
     for _ in range(repeats):
-        tracker = Tracker(TrackerConfig())
+        processor.reset()
         for k, (_, data) in enumerate(frames):
             t0 = time.perf_counter()
             rgb = cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
             t_dec = time.perf_counter() - t0
             cam = Camera.from_fov(rgb.shape[1], rgb.shape[0])
-            poses = pipeline.process(rgb, cam)
-            t0 = time.perf_counter()
-            tracker.update(k / 25.0, poses.joints, poses.boxes, poses.scores, poses.joint_conf, poses.joints2d)
-            t_track = time.perf_counter() - t0
-            rec = {s: poses.timings.get(s, 0.0) for s in STAGES[1:-2]}
-            rec.update(decode=t_dec, track=t_track, people=len(poses))
-            rec["total"] = t_dec + poses.timings.get("total", 0.0) + t_track
+            result = processor.process(rgb, cam, 1.0 + k / 25.0)
+            rec = {s: result.timings.get(s, 0.0) for s in STAGES[1:-1]}
+            rec.update(decode=t_dec, people=len(result.poses))
+            rec["total"] = t_dec + result.timings["total"]
             records.append(rec)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -83,7 +82,8 @@ def markdown(res: dict, args: argparse.Namespace, n_frames: int) -> str:
         pass
     lines = ["## Pipeline stages", "",
              f"Machine: {cpu}, {__import__('os').cpu_count()} logical CPUs; date {datetime.date.today().isoformat()}; "
-             f"detector `{args.detector}`, crop model `{args.crop_model}`, ONNX Runtime on CPU; {n_frames} real frames "
+             f"detector `{args.detector}`, crop model `{args.crop_model}`, detector_interval {args.detector_interval}, "
+             f"node defaults otherwise (FrameProcessor); {n_frames} real frames "
              f"x {args.repeats} repeats (`{args.video}` + test/fixtures/images).", "",
              "| " + " | ".join(STAGES) + " |", "|" + "---|" * len(STAGES),
              "| " + " | ".join(f"{med[s]:.1f} ms" for s in STAGES) + " |", "",
@@ -107,13 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=1)
     p.add_argument("--detector", default="ssdlite_person")
     p.add_argument("--crop-model", default="blazepose_full")
+    p.add_argument("--detector-interval", type=int, default=1, help="Pose3DConfig.detector_interval")
     p.add_argument("--out", type=Path, default=Path("benchmarks/pipeline.md"))
     args = p.parse_args(argv)
     images = sorted(args.images.glob("*.jpg")) if args.images.is_dir() else []
     frames = load_frames(args.video, images, args.frames)
     if not frames:
         raise SystemExit("no frames: give --video or --images")
-    text = markdown(run(frames, args.detector, args.crop_model, args.repeats), args, len(frames))
+    text = markdown(run(frames, args.detector, args.crop_model, args.repeats, args.detector_interval), args, len(frames))
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

@@ -21,8 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pose3d_ros.config import Pose3DConfig
 from pose3d_ros.eval.metrics import MetricsConfig, SequenceEvaluator, summarize
 from pose3d_ros.tools.bench import machine_line as platform_summary
+
+DEFAULTS = Pose3DConfig()  # the node's parameter defaults
 
 # GT joint name (evalgen) -> anatomical key (core.skeletons); the first 17 are the compared COCO keypoints.
 GT_KEYS = {
@@ -50,22 +53,6 @@ def joint_correspondence(gt_names: list[str], pred_skeleton: str) -> tuple[np.nd
     return np.array(gt_idx), np.array(pred_idx), keys
 
 
-class OracleDetector:
-    """Detector stand-in that returns the GT visible boxes of the current frame (``--oracle-boxes``): isolates
-    the pose and root errors from detection errors.  ``set_frame`` must be called before each frame."""
-
-    def __init__(self):
-        self.boxes = np.zeros((0, 4), np.float32)
-
-    def set_frame(self, boxes: np.ndarray) -> None:
-        self.boxes = np.asarray(boxes, np.float32).reshape(-1, 4)  # (G, 4) x, y, w, h px
-
-    def detect(self, image: np.ndarray):
-        from pose3d_ros.models.base import Detections
-
-        return Detections(self.boxes, np.ones(len(self.boxes), np.float32))
-
-
 def camera_of(seq):
     """core.camera.Camera from a sequence's K / dist (plumb_bob when distorted)."""
     from pose3d_ros.core.camera import Camera
@@ -87,32 +74,31 @@ def gt_frame(seq, f: int, gt_idx: np.ndarray):
             ignore)
 
 
-def evaluate_sequence(seq, pipeline, tracker_config, mcfg_keys, gt_idx, pred_idx, max_frames=None) -> dict:
-    """Runs pipeline + tracker over one sequence; returns evaluators and stage timings."""
-    from pose3d_ros.tracking import Tracker, TrackState
+def evaluate_sequence(seq, processor, mcfg_keys, gt_idx, pred_idx, max_frames=None, oracle_boxes=False) -> dict:
+    """Runs the frame processor (fresh tracks) over one sequence; returns evaluators and stage timings.
+
+    oracle_boxes: crop the GT visible boxes of the non-ignored people instead of detecting (isolates the pose
+    and root errors from detection errors).
+    """
+    from pose3d_ros.tracking import TrackState
 
     keys = mcfg_keys
     mcfg = MetricsConfig(root_indices=(keys.index("lhip"), keys.index("rhip")))
     fps = float(seq.meta["config"]["fps"])
     cam = camera_of(seq)
-    tracker = Tracker(tracker_config)
+    processor.reset()
     frame_ev, track_ev = SequenceEvaluator(mcfg, fps), SequenceEvaluator(mcfg, fps)
     timings: dict[str, list[float]] = {}
     n = seq.num_frames if max_frames is None else min(seq.num_frames, max_frames)
     for f in range(n):
         g_j, g_b, g_id, g_ign = gt_frame(seq, f, gt_idx)
-        if isinstance(pipeline.detector, OracleDetector):
-            pipeline.detector.set_frame(g_b[~g_ign])
         t0 = time.perf_counter()
         image = seq.frame(f)
         timings.setdefault("decode", []).append(time.perf_counter() - t0)
-        poses = pipeline.process(image, cam)
-        for k, v in poses.timings.items():
+        result = processor.process(image, cam, float(seq.gt["stamps"][f]), g_b[~g_ign] if oracle_boxes else None)
+        poses, tracks = result.poses, result.tracks
+        for k, v in result.timings.items():
             timings.setdefault(k, []).append(v)
-        t0 = time.perf_counter()
-        tracks = tracker.update(float(seq.gt["stamps"][f]), poses.joints, poses.boxes, poses.scores,
-                                poses.joint_conf, poses.joints2d, image_size=(cam.width, cam.height))
-        timings.setdefault("track", []).append(time.perf_counter() - t0)
         frame_ev.add_frame(g_j, g_b, g_id, g_ign, poses.joints[:, pred_idx].astype(np.float64),
                            poses.boxes.astype(np.float64), None)
         live = [t for t in tracks if t.state != TrackState.LOST]
@@ -156,40 +142,45 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pose3d-eval", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sequences", nargs="+", help="sequence folders written by python -m pose3d_ros.evalgen")
-    p.add_argument("--detector", default="ssdlite_person", help="registry name or YOLO ONNX path")
-    p.add_argument("--crop-model", default="blazepose_full",
+    p.add_argument("--detector", default=DEFAULTS.detector_model, help="registry name or YOLO ONNX path")
+    p.add_argument("--crop-model", default=DEFAULTS.crop_model,
                    help="blazepose_lite|blazepose_full|blazepose_heavy, or a MeTRAbs export (.onnx + sidecar)")
     p.add_argument("--skeleton", default="", help="output skeleton of the pipeline ('' = the model's own)")
     p.add_argument("--oracle-boxes", action="store_true",
                    help="feed the GT visible boxes (non-ignored people) instead of running the detector")
-    p.add_argument("--det-score", type=float, default=None, help="detector score threshold (default: the detector's)")
-    p.add_argument("--engine", default="auto")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--det-score", type=float, default=None,
+                   help="detector score threshold (default: the node's detection_threshold)")
+    p.add_argument("--engine", default=DEFAULTS.engine)
+    p.add_argument("--device", default=DEFAULTS.device)
     p.add_argument("--max-frames", type=int, default=None, help="evaluate at most this many frames per sequence")
     p.add_argument("--out-json", type=Path, default=None)
     p.add_argument("--out-md", type=Path, default=None)
     return p
 
 
+def config_from_args(args: argparse.Namespace):
+    """The Pose3DConfig of a pose3d-eval command line: the node's defaults with the given options."""
+    config = Pose3DConfig(detector_model=args.detector, crop_model=args.crop_model, skeleton_type=args.skeleton,
+                          engine=args.engine, device=args.device)
+    if args.det_score is not None:
+        config.detection_threshold = args.det_score
+    return config
+
+
 def run(args: argparse.Namespace) -> dict:
     """Evaluates every sequence; returns the JSON-able report (also has 'markdown')."""
     from pose3d_ros.evalgen.sequence import load_sequence
-    from pose3d_ros.pipeline import PipelineConfig, build_default_pipeline
-    from pose3d_ros.tracking import TrackerConfig
+    from pose3d_ros.processor import FrameProcessor
 
-    det_opts = {} if args.det_score is None else {"score_threshold": args.det_score}
-    pipeline = build_default_pipeline(args.detector, args.crop_model, PipelineConfig(output_skeleton=args.skeleton),
-                                      engine=args.engine, device=args.device, detector_options=det_opts)
-    if args.oracle_boxes:
-        pipeline.detector = OracleDetector()
+    processor = FrameProcessor(config_from_args(args))
     seqs = [load_sequence(s) for s in args.sequences]
-    gt_idx, pred_idx, keys = joint_correspondence(seqs[0].joint_names, pipeline.skeleton)
+    gt_idx, pred_idx, keys = joint_correspondence(seqs[0].joint_names, processor.skeleton.name)
     report: dict = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": platform_summary(),
-                    "detector": "oracle (GT boxes)" if args.oracle_boxes else args.detector, "det_score": args.det_score, "crop_model": args.crop_model, "skeleton": pipeline.skeleton,
+                    "detector": "oracle (GT boxes)" if args.oracle_boxes else args.detector, "det_score": args.det_score, "crop_model": args.crop_model, "skeleton": processor.skeleton.name,
                     "compared_joints": keys, "sequences": {}}
     rows, frame_evs, track_evs = [], [], []
     for seq in seqs:
-        res = evaluate_sequence(seq, pipeline, TrackerConfig(), keys, gt_idx, pred_idx, args.max_frames)
+        res = evaluate_sequence(seq, processor, keys, gt_idx, pred_idx, args.max_frames, args.oracle_boxes)
         name = seq.path.name
         s_frame, s_track = res["frame"].summary(), res["tracked"].summary()
         report["sequences"][name] = {"frames": res["frames"], "people": int(len(seq.gt["ids"])),

@@ -19,8 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pose3d_ros.config import Pose3DConfig
 from pose3d_ros.core.camera import Camera, InvalidCameraError
 from pose3d_ros.media import MediaError, read_frames, video_fps
+
+DEFAULTS = Pose3DConfig()  # the node's parameter defaults
 
 OUTPUT_KINDS = (".json", ".mcap", ".mp4")
 
@@ -158,7 +161,8 @@ class McapOutput:
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """pose3d-run's command line."""
     parser = argparse.ArgumentParser(prog="pose3d-run", description=__doc__.split("\n\n")[0])
     parser.add_argument("input", type=Path)
     parser.add_argument("-o", "--output", type=Path, required=True, help="output .json, .mcap or .mp4")
@@ -166,13 +170,24 @@ def main(argv=None) -> int:
     parser.add_argument("--camera-info-topic", default=None, help="bag input: CameraInfo topic")
     parser.add_argument("--fov", type=float, default=55.0, help="field of view over the longer side when no intrinsics")
     parser.add_argument("--intrinsics", type=Path, default=None, help="camera_calibration YAML or JSON (K, D, width, height)")
-    parser.add_argument("--detector", default="ssdlite_person")
-    parser.add_argument("--crop-model", default="blazepose_full")
+    parser.add_argument("--detector", default=DEFAULTS.detector_model)
+    parser.add_argument("--crop-model", default=DEFAULTS.crop_model)
     parser.add_argument("--skeleton-type", default="")
-    parser.add_argument("--engine", default="auto")
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--engine", default=DEFAULTS.engine)
+    parser.add_argument("--device", default=DEFAULTS.device)
     parser.add_argument("--max-frames", type=int, default=None)
     parser.add_argument("--no-progress", action="store_true")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace):
+    """The Pose3DConfig of a pose3d-run command line: the node's defaults with the given options."""
+    return Pose3DConfig(detector_model=args.detector, crop_model=args.crop_model, skeleton_type=args.skeleton_type,
+                        engine=args.engine, device=args.device)
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     kind = args.output.suffix.lower()
     if kind not in OUTPUT_KINDS:
@@ -180,17 +195,11 @@ def main(argv=None) -> int:
 
     from tqdm import tqdm
 
-    from pose3d_ros import runtime
-    from pose3d_ros.ros.config import NodeConfig
-    from pose3d_ros.ros.node import tracker_config
-    from pose3d_ros.tracking import Tracker
+    from pose3d_ros.processor import FrameProcessor, ModelLoadError
 
     try:
-        config = NodeConfig(detector_model=args.detector, crop_model=args.crop_model, skeleton_type=args.skeleton_type,
-                            engine=args.engine, device=args.device)
-        pipeline = runtime.build_pipeline_from_config(config)
-        skeleton = runtime.output_skeleton(pipeline)
-        tracker = Tracker(tracker_config(config, skeleton.root))
+        processor = FrameProcessor(config_from_args(args))
+        skeleton = processor.skeleton
         fixed_info = load_intrinsics(args.intrinsics) if args.intrinsics else None
         if not args.input.exists():
             raise InputError(f"input not found: {args.input}")
@@ -206,8 +215,7 @@ def main(argv=None) -> int:
         last_stamp = None
         for index, stamp, rgb, info in tqdm(source, desc="pose3d-run", unit="frame", disable=args.no_progress):
             camera = camera_for(rgb, fixed_info or info, args.fov)
-            poses = pipeline.process(rgb, camera)
-            tracks = tracker.update(stamp, poses.joints, poses.boxes, poses.scores, poses.joint_conf, poses.joints2d)
+            tracks = processor.process(rgb, camera, stamp).tracks
             period = (stamp - last_stamp) if last_stamp is not None and stamp > last_stamp else 1 / (fps or 10.0)
             last_stamp = stamp
             if kind == ".json":
@@ -217,7 +225,7 @@ def main(argv=None) -> int:
             else:
                 writer = _write_video_frame(writer, args.output, rgb, tracks, skeleton, fps or 10.0)
             processed += 1
-    except (InputError, MediaError, InvalidCameraError, runtime.ModelLoadError) as err:
+    except (InputError, MediaError, InvalidCameraError, ModelLoadError) as err:
         print(f"pose3d-run: error: {err}", file=sys.stderr)
         return 2
     if mcap is not None:

@@ -7,8 +7,12 @@ Per update (time from the message stamp, seconds):
    root plus its smoothed root-relative pose.
 4. Confirmed tracks, then tentative ones, are matched to detections with the Hungarian method on
    `w_root * root distance + w_pose * mean joint distance + w_iou * (1 - box IoU)`, gated in metres.
-5. Matched tracks update their filters; unmatched ones coast (PREDICTED); unmatched confident detections start
-   tentative tracks, published (NEW) once they have `min_hits` matches.
+5. Matched tracks update their filters; unmatched confirmed ones coast (PREDICTED); unmatched confident
+   detections start new tracks, published from this first detection with state NEW. A track stays NEW until it
+   is confirmed by `min_hits` matches. A NEW track not matched in a frame is not published (a false detection
+   shows for one frame); it may be re-detected within `tentative_coast_frames` measured frame periods (one
+   missed detection), else it ends (LOST). Confirmed tracks coast at least `coast_frames` measured frame
+   periods, so slow cameras (1 Hz) keep their tracks.
 Smoothing: the root goes through the Kalman filter (no lag at constant velocity), the root-relative pose through a
 One-Euro filter per joint; output joints = filtered root + filtered relative pose.
 """
@@ -26,7 +30,7 @@ from pose3d_ros.tracking.filters import ConstantVelocityKalman, OneEuroFilter
 class TrackState(IntEnum):
     """Tracking state; values equal pose3d_msgs/Skeleton3D STATE_* constants."""
 
-    NEW = 0  # first confirmed frame of the track
+    NEW = 0  # not yet confirmed: fewer than min_hits matched detections (published from the first one)
     TRACKED = 1  # matched to a detection in this frame
     PREDICTED = 2  # not detected in this frame; pose extrapolated by the motion model
     LOST = 3  # track ended in this frame; reported once, then gone
@@ -51,10 +55,11 @@ class TrackerConfig:
     new_track_min_separation_m: float = 0.3  # no new track within this root distance of a live track, metres
     min_joints: int = 3  # detections with fewer finite joints are ignored
     # --- life cycle ---
-    min_hits: int = 3  # matches needed before a track is published (confirmed)
+    min_hits: int = 3  # matched detections before a track is confirmed (state NEW until then)
     max_coast_s: float = 0.8  # a confirmed track coasts (PREDICTED) this long without a match, then LOST, s
-    tentative_max_coast_s: float = 0.1  # an unconfirmed track unmatched in a frame is dropped when its last match
-    #                                     is older than this, s
+    coast_frames: float = 2.5  # ... but at least this many measured frame periods (slow cameras), frames
+    tentative_coast_frames: float = 4.5  # an unconfirmed track unmatched this many frame periods ends, frames
+    frame_period_smoothing: float = 0.2  # weight of the newest frame interval in the frame-period EMA, [0, 1]
     exit_margin_px: float = 0.0  # with image_size given, a coasting track whose predicted box centre is more
     #                              than this outside the image ends at once, pixels
     backwards_tolerance_s: float = 1e-6  # a stamp earlier than the previous one by more than this resets, s
@@ -111,7 +116,6 @@ class _Tracklet:
     age: int = 1
     confirmed: bool = False
     matched_now: bool = True
-    newly_confirmed: bool = False
 
 
 class Tracker:
@@ -123,14 +127,16 @@ class Tracker:
         self._tracks: list[_Tracklet] = []
         self._last_stamp: float | None = None
         self._num_joints: int | None = None
+        self.frame_period_s: float | None = None  # EMA of the interval between updates, seconds
 
     # ------------------------------------------------------------------ public API
     def reset(self) -> list[Track]:
         """End every track. Returns the LOST snapshots of published tracks; ids keep counting."""
-        lost = [self._snapshot(t, TrackState.LOST, self._last_stamp or 0.0) for t in self._tracks if t.confirmed]
+        lost = [self._snapshot(t, TrackState.LOST, self._last_stamp or 0.0) for t in self._tracks]
         self._tracks = []
         self._last_stamp = None
         self._num_joints = None
+        self.frame_period_s = None
         return lost
 
     def update(
@@ -154,7 +160,8 @@ class Tracker:
             keypoints2d: (N, J, 2) pixels, or None.
             image_size: (width, height) pixels, or None; lets tracks that coast out of the image end at once.
         Returns:
-            Published tracks of this frame: NEW, TRACKED and PREDICTED ones, plus LOST ones (each reported once).
+            Published tracks of this frame: NEW (unconfirmed), TRACKED and PREDICTED ones, plus LOST ones (each
+            reported once).
         """
         cfg = self.config
         stamp_s = float(stamp_s)
@@ -171,17 +178,19 @@ class Tracker:
             raise ValueError(f"got {joints.shape[1]} joints per person, tracks have {self._num_joints}; reset()")
         if n and self._num_joints is None:
             self._num_joints = joints.shape[1]
+        if self._last_stamp is not None and stamp_s > self._last_stamp:
+            dt, a = stamp_s - self._last_stamp, cfg.frame_period_smoothing
+            self.frame_period_s = dt if self.frame_period_s is None else a * dt + (1 - a) * self.frame_period_s
         self._last_stamp = stamp_s
+        max_coast = self.max_coast_s  # s
 
-        # End tracks that coasted too long (also covers long gaps between frames). Tentative tracks get their
-        # shorter limit only after matching, so that a camera slower than 1 / tentative_max_coast_s can confirm.
+        # End confirmed tracks that coasted too long (also covers long gaps between frames).
         alive = []
         for t in self._tracks:
-            if stamp_s - t.last_match_stamp > cfg.max_coast_s:
-                if t.confirmed:
-                    out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
+            if t.confirmed and stamp_s - t.last_match_stamp > max_coast:
+                out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
             else:
-                t.matched_now = t.newly_confirmed = False
+                t.matched_now = False
                 alive.append(t)
         self._tracks = alive
 
@@ -203,17 +212,21 @@ class Tracker:
                                   None if keypoints2d is None else keypoints2d[d])
                     unmatched.discard(d)
 
-        # Coast the unmatched tracks.
+        # Unconfirmed tracks not re-detected are hidden, and end after tentative_coast_frames; confirmed ones coast.
+        alive = []
+        tentative_coast = cfg.tentative_coast_frames * (self.frame_period_s or 0.0)  # s
         for t in self._tracks:
+            if not t.matched_now and not t.confirmed and stamp_s - t.last_match_stamp > tentative_coast:
+                out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
+                continue
             if not t.matched_now:
                 t.kf.predict(max(stamp_s - t.kf_stamp, 0.0))
                 t.kf_stamp = stamp_s
                 t.age += 1
+            alive.append(t)
+        self._tracks = alive
         if image_size is not None:
             self._end_outside(image_size, out)
-
-        self._tracks = [t for t in self._tracks if t.confirmed or t.matched_now
-                        or stamp_s - t.last_match_stamp <= cfg.tentative_max_coast_s]
 
         # Start tentative tracks from confident, unmatched detections away from live tracks.
         roots = [t.kf.pos for t in self._tracks]
@@ -230,12 +243,17 @@ class Tracker:
             self._tracks.append(t)
 
         for t in self._tracks:
-            if not t.confirmed:
-                continue
-            state = TrackState.NEW if t.newly_confirmed else (
+            if not t.confirmed and not t.matched_now:
+                continue  # an unconfirmed track is only shown in frames where it was detected
+            state = TrackState.NEW if not t.confirmed or t.age == 1 else (
                 TrackState.TRACKED if t.matched_now else TrackState.PREDICTED)
             out.append(self._snapshot(t, state, stamp_s))
         return out
+
+    @property
+    def max_coast_s(self) -> float:
+        """How long a confirmed track coasts without a match: max_coast_s, at least coast_frames periods, s."""
+        return max(self.config.max_coast_s, self.config.coast_frames * (self.frame_period_s or 0.0))
 
     # ------------------------------------------------------------------ internals
     def _match(self, tracks: list[_Tracklet], joints: np.ndarray, boxes: np.ndarray,
@@ -293,8 +311,7 @@ class Tracker:
                       box_vel=np.zeros(4), keypoints2d=None if kp2d is None else np.array(kp2d, np.float64),
                       score=float(score), last_match_stamp=stamp_s, kf_stamp=stamp_s)
         self._next_id += 1
-        if cfg.min_hits <= 1:
-            t.confirmed = t.newly_confirmed = True
+        t.confirmed = cfg.min_hits <= 1
         return t
 
     def _correct(self, t: _Tracklet, stamp_s, joints, box, score, jconf, kp2d) -> None:
@@ -318,8 +335,8 @@ class Tracker:
         t.hits += 1
         t.age += 1
         t.matched_now = True
-        if not t.confirmed and t.hits >= cfg.min_hits:
-            t.confirmed = t.newly_confirmed = True
+        if t.hits >= cfg.min_hits:
+            t.confirmed = True
 
     @staticmethod
     def _joint_conf(joints: np.ndarray, jconf: np.ndarray | None, prev: np.ndarray | None) -> np.ndarray:
@@ -338,8 +355,7 @@ class Tracker:
                 b = self._predicted_box(t, t.kf_stamp)
                 cx, cy = b[0] + 0.5 * b[2], b[1] + 0.5 * b[3]
                 if not (-m <= cx <= w + m and -m <= cy <= h + m):
-                    if t.confirmed:
-                        out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
+                    out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
                     continue
             alive.append(t)
         self._tracks = alive
@@ -348,7 +364,7 @@ class Tracker:
         """Immutable copy of track t for publishing."""
         cfg = self.config
         since = max(stamp_s - t.last_match_stamp, 0.0)  # s
-        fade = 1.0 if since <= 0 else max(0.0, 1.0 - since / max(cfg.max_coast_s, 1e-9))
+        fade = 1.0 if since <= 0 else max(0.0, 1.0 - since / max(self.max_coast_s, 1e-9))
         box = self._predicted_box(t, stamp_s)  # (4,) px
         kp = None
         if t.keypoints2d is not None:

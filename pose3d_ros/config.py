@@ -1,0 +1,56 @@
+"""The one typed configuration of pose3d_ros (ROS-free): `Pose3DConfig`.
+
+Every entry point (the node, pose3d-run, pose3d-eval, the benchmarks) builds a `FrameProcessor`
+(processor.py) from one `Pose3DConfig`; the node maps its parameters onto these fields one to one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Pose3DConfig:
+    """Every setting of the frame processor and the node; units in the comments.
+
+    The node declares one parameter per field (same name; `ros/config.py` adds descriptions and ranges);
+    pose3d-run, pose3d-eval and the benchmarks fill the same object. Defaults run the embedded models offline.
+    """
+
+    # --- models and engine (read-only after start) ---
+    detector_model: str = "ssdlite_person"  # registry name or path of a person detector (.onnx)
+    detector_type: str = "auto"  # auto | ssd | yolo: output format of detector_model
+    crop_model: str = "blazepose_full"  # registry name, or path of an exported MeTRAbs .onnx
+    skeleton_type: str = ""  # output joint set (e.g. coco_19); empty = the crop model's own
+    engine: str = "auto"  # auto | tensorrt | onnxruntime | torch
+    device: str = "cpu"  # cpu | cuda | cuda:N
+    precision: str = "fp32"  # fp32 | fp16 | int8 (fp16/int8 need a GPU)
+    num_threads: int = 0  # CPU inference threads, 0 = library default
+    engine_cache_dir: str = ""  # TensorRT engine cache; empty = ~/.cache/pose3d_ros/engines
+    # --- inputs ---
+    qos_reliability: str = "best_effort"  # best_effort (sensor data) | reliable
+    qos_depth: int = 1  # subscription queue depth, messages
+    use_compressed: bool = False  # subscribe to image/compressed (JPEG/PNG) instead of image
+    allow_default_fov: bool = False  # without a valid CameraInfo, assume default_fov_deg instead of waiting
+    default_fov_deg: float = 55.0  # field of view over the longer image side when no intrinsics, degrees
+    max_image_side: int = 1920  # larger images are downscaled to this longer side first, pixels
+    # --- detection and pose (dynamic) ---
+    detection_threshold: float = 0.5  # minimum detector score, [0, 1]
+    max_people: int = 10  # at most this many people per frame (highest scores kept)
+    min_box_size: float = 24.0  # ignore boxes whose shorter side is below this, pixels
+    pose_roi_tracking: bool = True  # crop followed people at their own pose ROI (last 2D skeleton + motion)
+    detector_interval: int = 1  # with pose_roi_tracking: run the detector every N frames (and whenever a
+    #                             track is uncertain or nobody is followed); 1 = every frame
+    # --- tracking (dynamic) ---
+    track_min_hits: int = 3  # detections before a track is confirmed; it is published from its first
+    #                          detection with state NEW until then (a NEW track not re-detected ends at once)
+    track_max_coast_s: float = 0.8  # a track is predicted this long without detections, then LOST, seconds
+    smoothing_min_cutoff_hz: float = 1.5  # One-Euro cutoff at rest (lower: smoother, more lag), Hz
+    smoothing_beta: float = 1.0  # One-Euro speed coefficient (higher: less lag when moving), Hz/(m/s)
+    # --- outputs ---
+    publish_markers: bool = True  # publish ~/markers (MarkerArray)
+    publish_debug_image: bool = False  # publish ~/debug_image with 2D skeletons drawn
+    publish_tf: bool = False  # broadcast TF frame body_<id> per track (when tf2_ros is importable)
+    target_frame: str = ""  # if set (and tf2_ros importable), output in this frame instead of the camera's
+    marker_lifetime_frames: float = 3.0  # marker lifetime in frame periods (bounded to 0.1..2 s)
+    process_when_unsubscribed: bool = False  # run inference even when nobody subscribes to any output
+    diagnostics_period_s: float = 1.0  # period of /diagnostics, seconds

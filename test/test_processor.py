@@ -1,0 +1,115 @@
+"""FrameProcessor: first-frame answers on single photos, pose-ROI following between detector runs, one
+configuration for the node, pose3d-run and pose3d-eval."""
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from photo_helpers import PEOPLE, load_rgb
+from pose3d_ros.config import Pose3DConfig
+from pose3d_ros.core.camera import Camera
+from pose3d_ros.media import read_frames
+from pose3d_ros.processor import FrameProcessor, downscale, pose_roi
+from pose3d_ros.tracking import TrackState
+from pose3d_ros.tracking.association import box_iou
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIP = ROOT / "data" / "vtest_200.mp4"
+
+
+@pytest.fixture(scope="module")
+def processor():
+    return FrameProcessor(Pose3DConfig())
+
+
+@pytest.mark.parametrize("name", ["basketball1", "messi5", "camera", "astronaut"])
+def test_single_photo_answers_in_its_first_frame(processor, name):
+    """A photo is one frame: every visible person is published at once, as NEW (not yet confirmed)."""
+    rgb = load_rgb(name)
+    processor.reset()
+    result = processor.process(rgb, Camera.from_fov(rgb.shape[1], rgb.shape[0]), 0.0)
+    assert len(result.tracks) == PEOPLE[name]
+    assert all(t.state == TrackState.NEW for t in result.tracks)
+    assert all(0.5 < t.root[2] < 20.0 for t in result.tracks)  # metres in front of the camera (1-2.5 m here)
+
+
+def test_pose3d_run_lists_the_people_of_one_photo(tmp_path):
+    import json
+
+    out = tmp_path / "people.json"
+    photo = ROOT / "test" / "fixtures" / "images" / "basketball1.jpg"
+    run = subprocess.run([sys.executable, "-m", "pose3d_ros.tools.run", str(photo), "-o", str(out),
+                          "--no-progress"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    frames = json.loads(out.read_text())["frames"]
+    assert len(frames) == 1 and len(frames[0]["people"]) == 2
+
+
+def test_pose_roi_is_the_grown_skeleton_box():
+    kp = np.array([[100.0, 50.0], [140.0, 250.0], [120.0, np.nan], [110.0, 150.0]])  # (J, 2) px
+    np.testing.assert_allclose(pose_roi(kp, margin=0.1), [80.0, 30.0, 80.0, 240.0])
+    assert pose_roi(kp[:2]) is None  # fewer than 3 joints
+
+
+def test_downscale_factor():
+    image = np.zeros((3000, 4000, 3), np.uint8)
+    small, factor = downscale(image, 1000)
+    assert small.shape == (750, 1000, 3) and factor == pytest.approx(0.25)
+    same, one = downscale(image[:10, :10], 1000)
+    assert one == 1.0 and same.shape == (10, 10, 3)
+
+
+def _street(config: Pose3DConfig, frames: int = 30):
+    """Per frame: (detector ran, published live tracks) on the first frames of the street clip at 10 Hz."""
+    proc = FrameProcessor(config)
+    out = []
+    for i, _, rgb in read_frames(CLIP, frames):
+        res = proc.process(rgb, Camera.from_fov(rgb.shape[1], rgb.shape[0], 60.0), 100.0 + 0.1 * i)
+        out.append((res.detector_ran, [t for t in res.tracks if t.state != TrackState.LOST], res))
+    return out
+
+
+def test_pose_roi_tracking_follows_people_between_detector_runs():
+    """With the detector every 5th frame, people keep being measured (TRACKED) from their pose ROI in the
+    frames in between, with the ids of the every-frame run's people and no duplicates."""
+    every = _street(Pose3DConfig(detector_interval=1))
+    sparse = _street(Pose3DConfig(detector_interval=5))
+    ran = [r for r, _, _ in sparse]
+    assert sum(ran) <= 0.5 * len(ran), ran  # the detector skipped most frames
+    skipped = [tracks for r, tracks, _ in sparse if not r]
+    measured = [sum(t.state == TrackState.TRACKED for t in tracks) for tracks in skipped]
+    assert np.mean(measured) >= 2.0, measured  # people measured without the detector
+    n_every = np.mean([len(t) for _, t, _ in every[10:]])
+    n_sparse = np.mean([len(t) for _, t, _ in sparse[10:]])
+    assert n_sparse >= 0.8 * n_every, (n_sparse, n_every)
+    for _, tracks, _ in sparse:  # no person measured twice: same box and same place
+        seen = [t for t in tracks if t.state in (TrackState.NEW, TrackState.TRACKED)]
+        boxes = np.array([t.box for t in seen]).reshape(-1, 4)
+        roots = np.array([t.root for t in seen]).reshape(-1, 3)
+        same = (box_iou(boxes, boxes) > 0.7) & (np.linalg.norm(roots[:, None] - roots[None], axis=-1) < 0.3)
+        assert not (same & ~np.eye(len(seen), dtype=bool)).any()
+    t_every = np.median([res.timings["total"] for _, _, res in every[10:]])
+    t_sparse = np.median([res.timings["total"] for _, _, res in sparse[10:]])
+    print(f"median ms/frame: detector every frame {1e3 * t_every:.1f}, every 5th {1e3 * t_sparse:.1f}")
+
+
+def test_node_run_and_eval_use_the_one_configuration():
+    """The node's parameter defaults (config/pose3d.yaml), pose3d-run's and pose3d-eval's configurations are
+    the same Pose3DConfig, differing only in what their command lines set."""
+    from pose3d_ros.tools import eval as eval_tool
+    from pose3d_ros.tools import run as run_tool
+
+    yaml_params = yaml.safe_load((ROOT / "config" / "pose3d.yaml").read_text())["pose3d_node"]["ros__parameters"]
+    node = Pose3DConfig(**yaml_params)
+    run_cfg = run_tool.config_from_args(run_tool.build_parser().parse_args(["in.mp4", "-o", "out.json"]))
+    eval_cfg = eval_tool.config_from_args(eval_tool.build_parser().parse_args(["seq"]))
+    for cfg, cli_set in ((run_cfg, {"device"}), (eval_cfg, {"device"})):
+        assert isinstance(cfg, Pose3DConfig)
+        differ = {f.name for f in dataclasses.fields(Pose3DConfig) if getattr(cfg, f.name) != getattr(node, f.name)}
+        assert differ <= cli_set, differ
