@@ -213,7 +213,7 @@ class Pose3DPipeline:
         return skeletons.convert(joints, src, dst, dp), skeletons.convert(joints2d, src, dst, dp), out_conf
 
 
-def build_default_pipeline(detector: str = "ssdlite_person", crop_model: str = "blazepose_full",
+def build_default_pipeline(detector: str = "movenet_multipose", crop_model: str = "blazepose_full",
                            config: PipelineConfig | None = None, *, engine: str = "auto",
                            device: str = "auto", precision: str = "fp32", models_dir: str | None = None,
                            detector_options: dict[str, Any] | None = None,

