@@ -13,8 +13,9 @@ people marked `ignore` (visible box < 32 px high, < 25 % visible or < 6 COCO joi
 nor as false positives. recall = matched / required people; precision = matched / detections (1 - precision
 is the phantom rate). Every candidate runs at its own score threshold, chosen once as the one with the best F1
 on the generated sequences (the other sets never tune anything); `--fixed NAME:THR` adds a row at a given
-threshold from the same detections (by default SSDLite at 0.5, the node's former setting). ms/frame: median wall time of detect() per
-frame, candidates interleaved frame by frame so that machine load affects all alike.
+threshold from the same detections (by default SSDLite at 0.5, the node's former setting, and the default
+detector at the node's detection_threshold). ms/frame: median wall time of detect() per frame, candidates
+interleaved frame by frame so that machine load affects all alike.
 """
 from __future__ import annotations
 
@@ -143,7 +144,8 @@ def run(candidates: list[str], sets: dict, threads: int, fixed: dict[str, float]
         th = float(max(THRESHOLDS, key=lambda t: (f1(t), -t)))
         result[c] = {"threshold": th, "rows": rows_at(dets[c], sets, gen, th, times[c])}
         if c in (fixed or {}):
-            result[f"{c} (fixed thr)"] = {"threshold": fixed[c], "rows": rows_at(dets[c], sets, gen, fixed[c], times[c])}
+            result[f"{c} (fixed thr)"] = {"threshold": fixed[c],
+                                          "rows": rows_at(dets[c], sets, gen, fixed[c], times[c])}
     return result
 
 
@@ -161,17 +163,22 @@ def markdown(result: dict, sets: dict, command: str, default: str) -> str:
            f"Commit `{commit}`; command `{command}`; machine: {machine_line()}; date "
            f"{datetime.date.today().isoformat()}. ONNX Runtime on the CPU. Cells: recall / precision / ms per frame "
            "(median). IoU >= 0.5 one-to-one matching; each candidate at the score threshold with the best F1 on the "
-           "generated sequences (column `thr`). Default detector: "
-           f"`{default}`.", "",
-           "| candidate | thr | " + " | ".join(f"{s} ({sizes[s]} fr)" for s in names) + " |",
-           "|---|---|" + "---|" * len(names)]
+           "generated sequences (column `thr`); rows marked *fixed threshold* use the same detections at a given "
+           "threshold (SSDLite at 0.5 = the former node default; the default detector at the node's "
+           "detection_threshold). Last column: median ms relative to SSDLite measured in the same run on the "
+           f"vtest frames / the photos (machine load cancels out). Default detector: `{default}`.", "",
+           "| candidate | thr | " + " | ".join(f"{s} ({sizes[s]} fr)" for s in names) + " | ms / SSDLite ms |",
+           "|---|---|" + "---|" * len(names) + "---|"]
+    ref = next((r["rows"] for c, r in result.items() if c == "ssdlite_person"), None)
+    timed = [s for s in names if not s.startswith("gen")]  # real frames: vtest 768x576 and the photos
     for c, r in result.items():
         cells = [f"{r['rows'][s]['recall']:.3f} / {r['rows'][s]['precision']:.3f} / {r['rows'][s]['ms']:.0f}"
                  for s in names]
         mark = " **(default)**" if c == default else ""
         if c.endswith(" (fixed thr)"):
             c, mark = c[:-len(" (fixed thr)")], " (fixed threshold)"
-        out.append(f"| `{c}`{mark} | {r['threshold']:.2f} | " + " | ".join(cells) + " |")
+        ratio = (" / ".join(f"{r['rows'][s]['ms'] / ref[s]['ms']:.1f}" for s in timed) if ref else "-")
+        out.append(f"| `{c}`{mark} | {r['threshold']:.2f} | " + " | ".join(cells) + f" | {ratio} |")
     out += ["", "People required / detections kept per set: " + "; ".join(
         f"`{c}`: " + ", ".join(f"{s} {r['rows'][s]['people']}/{r['rows'][s]['detections']}" for s in names)
         for c, r in result.items()), ""]
@@ -186,18 +193,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-frames", type=int, default=30, help="frames used per generated sequence")
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = library default)")
     p.add_argument("--default", default=None, help="candidate marked as the shipped default (default: Pose3DConfig's)")
-    p.add_argument("--fixed", default="ssdlite_person:0.5",
-                   help="comma-separated NAME:THRESHOLD rows added at a fixed threshold (default: today's SSD setting)")
+    p.add_argument("--fixed", default=None,
+                   help="comma-separated NAME:THRESHOLD rows added at a fixed threshold (default: SSDLite at 0.5, the "
+                        "former node setting, and the default detector at the node's detection_threshold)")
     p.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "detectors.md")
     p.add_argument("--json", type=Path, default=None, help="also write the raw numbers here")
     args = p.parse_args(argv)
     sets = load_sets(args.sequences, args.max_frames)
+    from pose3d_ros.config import Pose3DConfig
+
+    cfg = Pose3DConfig()
+    args.default = args.default or cfg.detector_model
+    if args.fixed is None:
+        args.fixed = f"ssdlite_person:0.5,{cfg.detector_model}:{cfg.detection_threshold}"
     fixed = {k: float(v) for k, v in (item.split(":") for item in args.fixed.split(",") if item)}
     result = run([c.strip() for c in args.candidates.split(",") if c.strip()], sets, args.threads, fixed)
-    if args.default is None:
-        from pose3d_ros.config import Pose3DConfig
-
-        args.default = Pose3DConfig().detector_model
     command = "pose3d-bench detectors " + " ".join(argv if argv is not None else sys.argv[1:])
     table = markdown(result, sets, command.strip(), args.default)
     print(table)
