@@ -1,19 +1,26 @@
-"""Start pose3d_node on a robot's camera.
+"""Start pose3d_node (a lifecycle node) on a robot's camera.
 
     ros2 launch pose3d_ros pose3d.launch.py camera:=/camera/color engine:=tensorrt
 
 Arguments: camera (namespace of image + camera_info), image_topic / camera_info_topic (override the
-two topics), params_file (YAML, default config/pose3d.yaml of this package), engine, device,
-precision, use_compressed, namespace, log_level.
+two topics; with use_compressed the node subscribes to <image_topic>/compressed, as image_transport
+does), params_file (YAML, default config/pose3d.yaml of this package), engine, device, precision,
+use_compressed, namespace, log_level, autostart (true: this launch file configures and activates the
+node; false: it waits, unconfigured, for a lifecycle manager).
 """
 import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
-from launch.substitutions import LaunchConfiguration, PythonExpression
-from launch_ros.actions import Node
+from launch.actions import DeclareLaunchArgument, EmitEvent, RegisterEventHandler
+from launch.conditions import IfCondition
+from launch.events import matches_action
+from launch.substitutions import LaunchConfiguration
+from launch_ros.actions import LifecycleNode
+from launch_ros.event_handlers import OnStateTransition
+from launch_ros.events.lifecycle import ChangeState
 from launch_ros.parameter_descriptions import ParameterValue
+from lifecycle_msgs.msg import Transition
 
 
 def generate_launch_description():
@@ -31,8 +38,10 @@ def generate_launch_description():
         DeclareLaunchArgument("use_compressed", default_value="false"),
         DeclareLaunchArgument("namespace", default_value=""),
         DeclareLaunchArgument("log_level", default_value="info"),
+        DeclareLaunchArgument("autostart", default_value="true",
+                              description="configure and activate the node from this launch file"),
     ]
-    node = Node(
+    node = LifecycleNode(
         package="pose3d_ros",
         executable="pose3d_node",
         name="pose3d_node",
@@ -45,13 +54,17 @@ def generate_launch_description():
                 "device": arg("device"),
                 "precision": arg("precision"),
                 "use_compressed": ParameterValue(arg("use_compressed"), value_type=bool),
+                "autostart": False,  # the lifecycle transitions below (or a manager) drive it
             },
         ],
-        remappings=[
-            ("image", arg("image_topic")),
-            ("image/compressed", PythonExpression(["'", arg("image_topic"), "' + '/compressed'"])),
-            ("camera_info", arg("camera_info_topic")),
-        ],
+        remappings=[("image", arg("image_topic")), ("camera_info", arg("camera_info_topic"))],
         arguments=["--ros-args", "--log-level", arg("log_level")],
     )
-    return LaunchDescription(arguments + [node])
+    autostart = IfCondition(arg("autostart"))
+    configure = EmitEvent(condition=autostart, event=ChangeState(
+        lifecycle_node_matcher=matches_action(node), transition_id=Transition.TRANSITION_CONFIGURE))
+    activate_when_configured = RegisterEventHandler(condition=autostart, event_handler=OnStateTransition(
+        target_lifecycle_node=node, start_state="configuring", goal_state="inactive",  # not after deactivate
+        entities=[EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(node),
+                                              transition_id=Transition.TRANSITION_ACTIVATE))]))
+    return LaunchDescription(arguments + [node, activate_when_configured, configure])

@@ -49,8 +49,13 @@ class Pose3DConfig:
     # --- outputs ---
     publish_markers: bool = True  # publish ~/markers (MarkerArray)
     publish_debug_image: bool = False  # publish ~/debug_image with 2D skeletons drawn
-    publish_tf: bool = False  # broadcast TF frame body_<id> per track (when tf2_ros is importable)
+    publish_tf: bool = False  # broadcast REP-155 TF frame body_<id> per track on /tf
     target_frame: str = ""  # if set (and tf2_ros importable), output in this frame instead of the camera's
     marker_lifetime_frames: float = 3.0  # marker lifetime in frame periods (bounded to 0.1..2 s)
     process_when_unsubscribed: bool = False  # run inference even when nobody subscribes to any output
     diagnostics_period_s: float = 1.0  # period of /diagnostics, seconds
+    # --- node (lifecycle, camera model, time) ---
+    autostart: bool = True  # configure and activate right after start (no lifecycle manager needed)
+    rectified_input: bool = False  # images are rectified: camera from CameraInfo P (and R), no distortion
+    tf_timeout_s: float = 0.1  # wait at most this long for the target_frame transform of a frame, seconds
+    backward_jump_reset_s: float = 1.0  # an older stamp by more than this restarts tracking; less: dropped, s

@@ -5,9 +5,10 @@ Every entry point (the node, pose3d-run, pose3d-eval, the benchmarks) runs frame
 
 A frame's path in `FrameProcessor.process`:
 1. downscale to `max_image_side` (intrinsics scaled with the image);
-2. boxes to crop: the detector's (every `detector_interval` frames, and whenever a track is uncertain or
-   there is nobody to follow) merged with each followed track's pose ROI (the bounding box of its last 2D
-   skeleton, moved by its image velocity), without duplicate people;
+2. boxes to crop: on detector frames (every `detector_interval` frames, and whenever a track is uncertain or
+   there is nobody to follow) the detections, plus the pose ROI of each followed person the detector missed;
+   in between, each followed person's pose ROI (the bounding box of their last 2D skeleton, moved by its
+   image velocity);
 3. `Pose3DPipeline.process` (pipeline.py): perspective crops -> crop model -> absolute reconstruction;
 4. `Tracker.update` (tracking/tracker.py): ids, smoothing, velocities; people are published from their
    first detection (state NEW until confirmed).
@@ -223,10 +224,10 @@ class FrameProcessor:
         det = self.pipeline.detector.detect(rgb)
         det_b = np.asarray(det.boxes, np.float64).reshape(-1, 4)
         det_s = np.asarray(det.scores, np.float32).reshape(-1)
-        if len(rois_a) and len(det_b):  # a followed person keeps the crop from their pose ROI
-            new = box_iou(rois_a, det_b).max(axis=0) < ROI_DUPLICATE_IOU  # (D,)
-            det_b, det_s = det_b[new], det_s[new]
-        return np.concatenate([rois_a, det_b]), np.concatenate([roi_s, det_s]), True
+        if len(rois_a) and len(det_b):  # a detected person is cropped at the detection; ROIs fill the misses
+            missed = box_iou(rois_a, det_b).max(axis=1) < ROI_DUPLICATE_IOU  # (M,)
+            rois_a, roi_s = rois_a[missed], roi_s[missed]
+        return np.concatenate([det_b, rois_a]), np.concatenate([det_s, roi_s]), True
 
     def _follow(self, tracks: list[Track], stamp_s: float) -> None:
         """Remember the pose ROI of every track measured in this frame; decide whether to detect next."""

@@ -35,11 +35,14 @@ def profile_path() -> Path:
     raise LoopbackDDSError(f"Fast DDS loopback profile {PROFILE_NAME} not found (looked in {candidates})")
 
 
-def loopback_env(base: dict[str, str] | None = None, domain_id: int | None = None) -> dict[str, str]:
+def loopback_env(base: dict[str, str] | None = None, domain_id: int | None = None, *,
+                 choose_domain: bool = True) -> dict[str, str]:
     """Return a copy of ``base`` (default: os.environ) with loopback-only DDS settings.
 
-    An existing ROS_DOMAIN_ID in ``base`` is kept unless ``domain_id`` is given; otherwise a random
-    one in [1, 101] (valid for Fast DDS port arithmetic) is drawn so parallel runs do not meet.
+    An existing ROS_DOMAIN_ID in ``base`` is kept unless ``domain_id`` is given; otherwise, with
+    ``choose_domain`` (tests, tools), a random one in [1, 101] (valid for Fast DDS port arithmetic) is
+    drawn so parallel runs do not meet. The node passes ``choose_domain=False``: the user's domain
+    (default 0) is never changed.
     """
     env = dict(os.environ if base is None else base)
     env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
@@ -48,14 +51,14 @@ def loopback_env(base: dict[str, str] | None = None, domain_id: int | None = Non
     env[_PROFILE_ENV] = str(profile_path())
     if domain_id is not None:
         env["ROS_DOMAIN_ID"] = str(domain_id)
-    elif "ROS_DOMAIN_ID" not in env:
+    elif "ROS_DOMAIN_ID" not in env and choose_domain:
         env["ROS_DOMAIN_ID"] = str(random.randint(1, 101))
     return env
 
 
-def configure_loopback_dds(domain_id: int | None = None) -> dict[str, str]:
+def configure_loopback_dds(domain_id: int | None = None, *, choose_domain: bool = True) -> dict[str, str]:
     """Apply :func:`loopback_env` to this process. Call before ``import rclpy``/``rclpy.init``."""
-    env = loopback_env(domain_id=domain_id)
+    env = loopback_env(domain_id=domain_id, choose_domain=choose_domain)
     os.environ.update(env)
     return env
 

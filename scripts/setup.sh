@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One idempotent setup for pose3d_ros in a Python 3.11 virtual environment (.venv):
 # pinned requirements (ROS 2 Kilted wheels, torch CPU, onnxruntime, opencv<5, ...), the pose3d_msgs
-# interface package built with rosidl into the venv, and pose3d_ros installed editable.
+# interface package (and a minimal tf2_msgs where none imports) built with rosidl into the venv, and
+# pose3d_ros installed editable.
 # A second run only compares stamps and takes a few seconds.
 set -euo pipefail
 
@@ -67,6 +68,21 @@ if ! stamp_ok msgs "$MSG_HASH" || ! "$VPY" -c "import pose3d_msgs.msg" >/dev/nul
   "$VPY" -c "from pose3d_msgs.msg import Skeleton3DArray, Skeleton3D, SkeletonInfo" \
     || die "pose3d_msgs was built but does not import; full log: $LOG"
   stamp_set msgs "$MSG_HASH"
+fi
+
+# --- 4b. tf2_msgs: the ROS wheels have none; a minimal TFMessage-only build lets the node publish /tf and
+#     the tests subscribe to it. Skipped where a real tf2_msgs imports (a sourced ROS distro).
+TF_HASH="$(hash_of "$ROOT"/interfaces/tf2_msgs/msg/*.msg "$ROOT"/interfaces/tf2_msgs/CMakeLists.txt "$ROOT"/interfaces/tf2_msgs/pyproject.toml)"
+if ! "$VPY" -c "import tf2_msgs.msg" >/dev/null 2>&1 || { [ -f "$STAMPS/tf2_msgs" ] && ! stamp_ok tf2_msgs "$TF_HASH"; }; then
+  note "building the minimal tf2_msgs (rosidl, about 10 s)"
+  LOG="$VENV/tf2_msgs_build.log"
+  if ! AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" \
+      "${PIP[@]}" install --no-build-isolation --force-reinstall --no-deps "$ROOT/interfaces/tf2_msgs" >"$LOG" 2>&1; then
+    tail -n 40 "$LOG" >&2
+    die "building the minimal tf2_msgs failed (full log: $LOG)"
+  fi
+  "$VPY" -c "from tf2_msgs.msg import TFMessage" || die "tf2_msgs was built but does not import; full log: $LOG"
+  stamp_set tf2_msgs "$TF_HASH"
 fi
 
 # --- 5. pose3d_ros itself (editable, with its console scripts) ---

@@ -134,13 +134,30 @@ def test_invalid_joints_are_nan_and_ignored():
     assert np.linalg.norm(out[2] - people[2], axis=-1).max() < 1e-4
 
 
+def test_joints_left_out_of_the_fit_are_still_placed():
+    """valid=False (fit_min_confidence) only removes a joint from the translation fit (issue 15 item 7)."""
+    cam = CAMERAS["plumb_bob"]
+    people = random_people(np.random.default_rng(17), cam, 2)
+    geom = crop_geometry(cam, boxes_of(cam.project(people)))
+    c2, c3 = crop_truth(people, geom)
+    valid = np.ones(c2.shape[:2], bool)
+    valid[0, :10] = False  # 10 of 24 joints not confident
+    c2[0, :10] += 40.0  # ... and their 2D is wrong by 40 px: left out, it cannot pull the translation
+    out = reconstruct_in_camera(c2, c3, geom, valid=valid, mix_3d_inside_fov=1.0)
+    assert np.isfinite(out).all()
+    assert np.linalg.norm(out - people, axis=-1).max() < 1e-4  # exact 3D, every joint
+    valid[1] = False  # no joint to fit: that person is NaN
+    assert np.isnan(reconstruct_in_camera(c2, c3, geom, valid=valid)[1]).all()
+
+
 def test_decode_numpy_equals_torch_and_shapes():
     rng = np.random.default_rng(17)
     logits = rng.normal(scale=3.0, size=(5, J * 9, 8, 8)).astype(np.float32)
     n2, n3 = decode_metrabs_head(logits, J, res=256, root_index=0)
     t2, t3 = decode_metrabs_head_torch(torch.from_numpy(logits), J, res=256, root_index=0)
     assert n2.shape == (5, J, 2) and n3.shape == (5, J, 3)
-    assert np.allclose(n2, t2.numpy(), atol=1e-4) and np.allclose(n3, t3.numpy(), atol=1e-6)
+    # float32 soft-argmax summed in other orders: 1e-4 m in the 2.2 m cube, the same fraction of 256 px
+    assert np.allclose(n2, t2.numpy(), atol=1e-4 * 256 / 2.2) and np.allclose(n3, t3.numpy(), atol=1e-4)
     assert np.allclose(n3[:, 0], 0.0)
     with pytest.raises(ValueError, match="channels"):
         decode_metrabs_head(logits[:, :-1], J, res=256)
@@ -176,4 +193,5 @@ def test_torch_decode_exports_to_onnx(tmp_path):
     x = np.random.default_rng(18).normal(scale=2.0, size=(5, J * 9, 12, 12)).astype(np.float32)
     c2, c3 = ort.InferenceSession(str(path)).run(None, {"logits": x})
     r2, r3 = decode_metrabs_head(x, J, res=384)
-    assert c2.shape == (5, J, 2) and np.allclose(c2, r2, atol=1e-3) and np.allclose(c3, r3, atol=1e-5)
+    # ONNX Runtime vs numpy, float32 soft-argmax: 1e-4 m in the 2.2 m cube, the same fraction of 384 px
+    assert c2.shape == (5, J, 2) and np.allclose(c2, r2, atol=1e-4 * 384 / 2.2) and np.allclose(c3, r3, atol=1e-4)

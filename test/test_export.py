@@ -15,6 +15,11 @@ from pose3d_ros.models.metrabs import MetrabsCropModel
 from pose3d_ros.tools.export import ExportModule, main, verify_onnx
 
 J, S = 6, 64
+# ONNX Runtime and torch sum the float32 soft-argmax in different orders (thread count and CPU dependent):
+# measured up to 1.1e-5 m and 2.3e-4 px. Tolerances from float32 numerics: 1e-4 m in the 2.2 m crop cube, the
+# same fraction of the S-px crop in pixels (3e-3 px at 64 px). A real decoding bug is off by >= 1 px / 1 cm.
+ATOL_M = 1e-4
+ATOL_PX = ATOL_M * S / 2.2
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +74,8 @@ def test_onnx_matches_torch(exported, sessions):
     dec_diff = verify_onnx(ExportModule(net, with_decoding=True), dec, (1, 4), sessions[1])
     print(f"\nparity batch 1+4: heatmaps {raw_diff['heatmaps']:.2e} (logits), "
           f"coords2d {dec_diff['coords2d']:.2e} px, coords3d {dec_diff['coords3d']:.2e} m")
-    assert raw_diff["heatmaps"] < 1e-3
-    assert dec_diff["coords2d"] < 1e-3 and dec_diff["coords3d"] < 1e-5
+    assert raw_diff["heatmaps"] < 1e-3  # logits of O(10): float32 relative 1e-4 (measured 4e-5)
+    assert dec_diff["coords2d"] < ATOL_PX and dec_diff["coords3d"] < ATOL_M
 
 
 def test_exported_decoding_equals_torch_decode(exported, sessions):
@@ -84,8 +89,8 @@ def test_exported_decoding_equals_torch_decode(exported, sessions):
     c2, c3 = sessions[1].run(["coords2d", "coords3d"], {"image": crops})
     print(f"\nONNX decoding vs core.decode: {np.abs(c2 - ref2d).max():.2e} px, "
           f"{np.abs(c3 - ref3d).max():.2e} m")
-    np.testing.assert_allclose(c2, ref2d, atol=1e-3)
-    np.testing.assert_allclose(c3, ref3d, atol=1e-5)
+    np.testing.assert_allclose(c2, ref2d, atol=ATOL_PX)
+    np.testing.assert_allclose(c3, ref3d, atol=ATOL_M)
 
 
 def test_crop_model_from_file_on_onnxruntime(exported, sessions):
@@ -95,9 +100,9 @@ def test_crop_model_from_file_on_onnxruntime(exported, sessions):
     a = model.predict(crops)  # engines.create_engine + core.decode + skeleton mapping
     c2, c3 = sessions[1].run(["coords2d", "coords3d"], {"image": crops})  # (3, J, .) decoded
     assert model.joint_names == ["a", "b", "mid_ab"] and a.coords3d.shape == (3, 3, 3)
-    np.testing.assert_allclose(a.coords2d[:, :2], c2[:, :2], atol=1e-3)
-    np.testing.assert_allclose(a.coords3d[:, :2], c3[:, :2], atol=1e-5)
-    np.testing.assert_allclose(a.coords3d[:, 2], a.coords3d[:, :2].mean(1), atol=1e-6)
+    np.testing.assert_allclose(a.coords2d[:, :2], c2[:, :2], atol=ATOL_PX)
+    np.testing.assert_allclose(a.coords3d[:, :2], c3[:, :2], atol=ATOL_M)
+    np.testing.assert_allclose(a.coords3d[:, 2], a.coords3d[:, :2].mean(1), atol=1e-6)  # one float32 mean: ~1e-7
 
 
 def test_cli_errors(tmp_path, capsys):

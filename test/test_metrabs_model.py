@@ -115,8 +115,9 @@ def test_crop_model_heatmaps_and_decoded_agree(net):
     assert a.coords2d.shape == (3, J, 2) and a.coords3d.shape == (3, J, 3)
     assert a.coords2d.dtype == np.float32 and raw.skeleton == "metrabs_5" and raw.input_size == S
     for other in (b, c):
-        np.testing.assert_allclose(other.coords2d, a.coords2d, atol=1e-3)
-        np.testing.assert_allclose(other.coords3d, a.coords3d, atol=1e-5)
+        # in-graph torch decoding vs numpy decoding, float32 soft-argmax: 1e-4 m, the same fraction of S px
+        np.testing.assert_allclose(other.coords2d, a.coords2d, atol=1e-4 * S / 2.2)
+        np.testing.assert_allclose(other.coords3d, a.coords3d, atol=1e-4)
     # Crop pixels inside the cell-centre range, metres inside the 2.2 m cube centred at 0.
     assert a.coords2d.min() >= 16 - 1e-3 and a.coords2d.max() <= 48 + 1e-3
     assert np.abs(a.coords3d).max() <= 1.1 + 1e-6

@@ -1,124 +1,29 @@
 """pose3d_node in a real rclpy graph across processes: real photos in, skeletons/markers/diagnostics out,
 malformed input interleaved, the node stays alive and processes the next good frame."""
-import subprocess
-import sys
-import time
-from pathlib import Path
+import importlib.util
 
 import cv2
 import numpy as np
 import pytest
 
-from pose3d_ros import rosenv
+from ros_helpers.graph import HERE, Harness, log_tail, start_node, stop
 
-HERE = Path(__file__).resolve().parent
-PHOTO = HERE / "fixtures" / "images" / "messi5.jpg"
-
-
-def start_node(*params: str, log=None) -> subprocess.Popen:
-    args = [sys.executable, "-m", "pose3d_ros.ros.node", "--ros-args"]
-    for p in params:
-        args += ["-p", p]
-    return subprocess.Popen(args, env=rosenv.loopback_env(), stdout=log or subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-
-
-def log_tail(process) -> str:
-    process.log.flush()
-    return Path(process.log.name).read_text()[-3000:]
-
-
-class Harness:
-    """Publishes Image + CameraInfo like a camera driver and collects the node's outputs."""
-
-    def __init__(self, context):
-        import rclpy
-        from diagnostic_msgs.msg import DiagnosticArray
-        from rclpy.executors import SingleThreadedExecutor
-        from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-        from sensor_msgs.msg import CameraInfo, Image
-        from visualization_msgs.msg import MarkerArray
-
-        from pose3d_msgs.msg import Skeleton3DArray, SkeletonInfo
-
-        self.node = rclpy.create_node("graph_test", context=context)
-        qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        self.pub_image = self.node.create_publisher(Image, "image", qos)
-        self.pub_info = self.node.create_publisher(CameraInfo, "camera_info", qos)
-        self.skeletons, self.markers, self.info, self.diagnostics = [], [], [], []
-        self.node.create_subscription(Skeleton3DArray, "/pose3d_node/skeletons", self.skeletons.append, 50)
-        self.node.create_subscription(MarkerArray, "/pose3d_node/markers", self.markers.append, 50)
-        latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
-        self.node.create_subscription(SkeletonInfo, "/pose3d_node/skeleton_info", self.info.append, latched)
-        self.node.create_subscription(DiagnosticArray, "/diagnostics", self.diagnostics.append, 50)
-        self.executor = SingleThreadedExecutor(context=context)
-        self.executor.add_node(self.node)
-        self.Image, self.CameraInfo = Image, CameraInfo
-
-    def spin_until(self, predicate, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            self.executor.spin_once(timeout_sec=0.05)
-        return predicate()
-
-    def camera_info(self, width, height, stamp, fov=55.0, k=None, model="plumb_bob"):
-        from pose3d_ros.tools.player import camera_info_fields
-
-        info = self.CameraInfo(**camera_info_fields(width, height, fov))
-        if k is not None:
-            info.k = k
-        info.distortion_model = model
-        info.header.stamp.sec, info.header.stamp.nanosec = stamp
-        info.header.frame_id = "test_camera_optical"
-        return info
-
-    def image(self, rgb, stamp, **override):
-        from pose3d_ros.ros.image_conversion import rgb_to_image_fields
-
-        msg = self.Image(**rgb_to_image_fields(rgb, "rgb8"))
-        for key, value in override.items():
-            setattr(msg, key, value)
-        msg.header.stamp.sec, msg.header.stamp.nanosec = stamp
-        msg.header.frame_id = "test_camera_optical"
-        return msg
-
-    def send(self, image, info=None):
-        if info is not None:
-            self.pub_info.publish(info)
-            self.spin_until(lambda: False, 0.05)
-        self.pub_image.publish(image)
-
-    def output_for(self, stamp, timeout_s=20.0):
-        def find():
-            return next((m for m in self.skeletons if (m.header.stamp.sec, m.header.stamp.nanosec) == stamp), None)
-        self.spin_until(lambda: find() is not None, timeout_s)
-        return find()
-
-    def diagnostic_messages(self):
-        return [(s.level, s.message) for d in self.diagnostics for s in d.status]
+HAVE_TF2_ROS = importlib.util.find_spec("tf2_ros") is not None
+PHOTO = HERE.parent / "fixtures" / "images" / "messi5.jpg"
 
 
 @pytest.fixture
 def node_process(tmp_path):
     log = open(tmp_path / "node.log", "w")
     process = start_node("track_min_hits:=2", "max_image_side:=1000", log=log)
-    process.log = log
     yield process
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop(process)
 
 
 def test_node_processes_photos_and_survives_bad_input(node_process, ros_context):
     h = Harness(ros_context)
-    assert h.spin_until(lambda: h.pub_image.get_subscription_count() > 0 or node_process.poll() is not None, 120), \
-        "node never subscribed to image"
-    assert node_process.poll() is None, log_tail(node_process)
+    h.wait_for_node(node_process)
+    assert h.lifecycle_state() == "active"  # autostart (default true)
     rgb = cv2.cvtColor(cv2.imread(str(PHOTO)), cv2.COLOR_BGR2RGB)
     height, width = rgb.shape[:2]
     tick = [1000]
@@ -155,29 +60,64 @@ def test_node_processes_photos_and_survives_bad_input(node_process, ros_context)
 
     # Malformed input, each followed by a good frame that must be processed normally.
     # name -> (send the bad frame, what /diagnostics must say)
+    long_encoding = "x" * 65536
     bad_inputs = {
         "unknown encoding": (lambda s: h.send(h.image(rgb, s, encoding="32FC4")), "unsupported image encoding"),
+        "65536-char encoding": (lambda s: h.send(h.image(rgb, s, encoding=long_encoding)), "unsupported image encoding"),
         "truncated data": (lambda s: h.send(h.image(rgb, s, data=h.image(rgb, s).data[:1000])), "truncated image data"),
         "step mismatch": (lambda s: h.send(h.image(rgb, s, step=width)), "step"),
         "empty image": (lambda s: h.send(h.image(rgb, s, width=0, height=0, data=b"", step=0)), "empty image"),
-        "zero K": (lambda s: h.send(h.image(rgb, s), h.camera_info(width, height, s, k=[0.0] * 9)), "invalid CameraInfo"),
         "size mismatch": (lambda s: h.send(h.image(rgb[:, : width // 2].copy(), s), h.camera_info(width, height, s)),
                           "does not match CameraInfo"),
-        "unknown distortion": (lambda s: h.send(h.image(rgb, s), h.camera_info(width, height, s, model="weird_model")),
-                               "invalid CameraInfo"),
     }
     for name, (send_bad, needle) in bad_inputs.items():
         bad_stamp = stamp()
         h.diagnostics.clear()
         send_bad(bad_stamp)
-        reported = h.spin_until(lambda: any(level == b"\x02" and needle in m for level, m in h.diagnostic_messages()), 4)
-        assert reported, f"{name}: no ERROR diagnostics with '{needle}': {h.diagnostic_messages()}"
+        assert h.diagnosed(needle, b"\x02"), f"{name}: no ERROR diagnostics with '{needle}': {h.diagnostic_messages()}"
         after = good_frame()
         assert node_process.poll() is None, f"node died after {name}"
         assert h.output_for(bad_stamp, timeout_s=0.2) is None, f"{name}: output published for a bad frame"
         assert after.skeletons, f"good frame after '{name}' not processed"
+    longest = max(len(m) for d in h.diagnostics for s in d.status for m in [s.message, *(v.value for v in s.values)])
+    assert longest < 2000, "diagnostics not capped"  # cap: 400 per problem, 1200 per status
+    assert long_encoding not in log_tail(node_process, 200_000)
 
-    # Stamps going backwards: the node keeps publishing with the source stamp (tracks restart).
+    # Refused CameraInfo (the image comes with it): the last good CameraInfo is kept and the frame processed
+    # with it, at the same depth. Plausibility: fx = 1e9 would put the person at 10^6 m, k1 = 1e6 at ~170 m,
+    # k1 = -1.5 folds the image at 0.47 of the normalised radius (inside the frame).
+    good_depth = np.median([p.z for p in good_frame().skeletons[0].joints])
+    fx_huge = h.camera_info(width, height, (0, 0)).k
+    fx_huge[0] = fx_huge[4] = 1e9
+    refused = {
+        "zero K": (dict(k=[0.0] * 9), "K is all zeros"),
+        "unknown distortion": (dict(model="weird_model"), "unknown distortion model"),
+        "fx 1e9": (dict(k=list(fx_huge)), "focal length fx=1e+09 px is implausible"),
+        "k1 1e6": (dict(d=[1e6, 0.0, 0.0, 0.0, 0.0]), "shrinks the view"),
+        "folding k1": (dict(d=[-1.5, 0.0, 0.0, 0.0, 0.0]), "folds the image"),
+    }
+    for name, (fields, needle) in refused.items():
+        s = stamp()
+        h.diagnostics.clear()
+        h.send(h.image(rgb, s), h.camera_info(width, height, s, **fields))
+        assert h.diagnosed(needle, b"\x02") and h.diagnosed("keeping the last good one", b"\x02"), \
+            f"{name}: {h.diagnostic_messages()}"
+        out = h.output_for(s)
+        assert out is not None and out.skeletons, f"{name}: frame not processed with the last good CameraInfo"
+        depth = np.median([p.z for p in out.skeletons[0].joints])
+        assert abs(depth - good_depth) < 0.1 * good_depth, f"{name}: depth {depth:.2f} m vs {good_depth:.2f} m"
+
+    # Images with an empty frame_id: published in the CameraInfo's frame, warned once (log) and on /diagnostics.
+    for _ in range(2):
+        s = stamp()
+        h.diagnostics.clear()
+        h.send(h.image(rgb, s, frame=""), h.camera_info(width, height, s))
+        out = h.output_for(s)
+        assert out is not None and out.header.frame_id == "test_camera_optical"
+        assert h.diagnosed("empty frame_id")
+    assert log_tail(node_process, 200_000).count("have an empty frame_id") == 1
+
+    # Stamps jumping back by more than backward_jump_reset_s (1 s): processed, tracks restart.
     back = (50, 0)
     h.send(h.image(rgb, back), h.camera_info(width, height, back))
     assert h.output_for(back) is not None, log_tail(node_process)
@@ -191,33 +131,53 @@ def test_node_processes_photos_and_survives_bad_input(node_process, ros_context)
     assert np.nanmax(kp[:, 0]) > width, "2D keypoints not in source-image pixels"
 
     log = log_tail(node_process)
-    assert "stamp went backwards" in log and "downscaled" in log
+    assert "stamp went backwards" in log and "tracks restarted" in log and "downscaled" in log
     assert node_process.poll() is None
 
 
 def test_dynamic_parameters_validated(node_process, ros_context):
+    from rcl_interfaces.msg import Parameter as ParameterMsg, ParameterValue
+    from rcl_interfaces.srv import SetParameters, SetParametersAtomically
     from rclpy.parameter import Parameter
     from rclpy.parameter_client import AsyncParameterClient
 
     h = Harness(ros_context)
-    assert h.spin_until(lambda: h.pub_image.get_subscription_count() > 0, 120)
+    h.wait_for_node(node_process)
     client = AsyncParameterClient(h.node, "pose3d_node")
     assert client.wait_for_services(timeout_sec=10.0)
-    future = client.set_parameters([Parameter("max_people", value=0)])
-    h.spin_until(future.done, 10)
-    result = future.result().results[0]
+
+    def set_one(param):
+        future = client.set_parameters([param])
+        h.spin_until(future.done, 10)
+        return future.result().results[0]
+
+    result = set_one(Parameter("max_people", value=0))
     assert not result.successful and "max_people out of range. Min: 1, Max: 100" in result.reason
-    future = client.set_parameters([Parameter("detection_threshold", value=0.35)])
-    h.spin_until(future.done, 10)
-    assert future.result().results[0].successful
-    future = client.set_parameters([Parameter("engine", value="torch")])  # read-only after start
-    h.spin_until(future.done, 10)
-    assert not future.result().results[0].successful
+    assert set_one(Parameter("detection_threshold", value=0.35)).successful
+    assert not set_one(Parameter("engine", value="torch")).successful  # read-only after start
+    assert set_one(Parameter("use_sim_time", value=True)).successful  # rclpy's own parameter, at run time
+    assert set_one(Parameter("use_sim_time", value=False)).successful
+
+    # Hostile requests (issue 16): an unknown ParameterValue type, undeclared names, a 65536-char string.
+    bad_type = ParameterMsg(name="max_people", value=ParameterValue(type=99, integer_value=3))
+    response = h.call(SetParameters, "/pose3d_node/set_parameters", SetParameters.Request(parameters=[bad_type]))
+    assert response is not None and not response.results[0].successful
+    assert "invalid parameter value" in response.results[0].reason
+    response = h.call(SetParametersAtomically, "/pose3d_node/set_parameters_atomically",
+                      SetParametersAtomically.Request(parameters=[bad_type]))
+    assert response is not None and not response.result.successful and response.result.reason
+    huge = ParameterMsg(name="x" * 65536, value=ParameterValue(type=4, string_value="y" * 65536))
+    response = h.call(SetParameters, "/pose3d_node/set_parameters", SetParameters.Request(parameters=[huge]))
+    assert response is not None and not response.results[0].successful and len(response.results[0].reason) < 1000
+    assert node_process.poll() is None, log_tail(node_process)
+    assert set_one(Parameter("max_people", value=5)).successful  # the service still answers
 
 
 @pytest.mark.parametrize("param,needle", [("crop_model:=/nonexistent/model.onnx", "/nonexistent/model.onnx"),
                                           ("max_people:=0", "max_people out of range. Min: 1, Max: 100"),
-                                          ("engine:=tensorrtt", "engine must be one of auto, tensorrt")])
+                                          ("engine:=tensorrtt", "engine must be one of auto, tensorrt"),
+                                          pytest.param("target_frame:=map", "target_frame 'map' needs tf2_ros",
+                                                       marks=pytest.mark.skipif(HAVE_TF2_ROS, reason="tf2_ros here"))])
 def test_bad_start_exits_non_zero_with_reason(param, needle):
     process = start_node(param)
     out, _ = process.communicate(timeout=120)

@@ -72,14 +72,18 @@ class _Recorder:
 def test_launch_file_runs_and_names_existing_things(monkeypatch, tmp_path):
     source = (ROOT / "launch" / "pose3d.launch.py").read_text()
     compile(source, "pose3d.launch.py", "exec")
+    assert "PythonExpression" not in source  # plain substitutions only
     share = tmp_path / "share"
     (share / "config").mkdir(parents=True)
     fake = {
         "launch": dict(LaunchDescription=_Recorder),
-        "launch.actions": dict(DeclareLaunchArgument=_Recorder),
-        "launch.substitutions": dict(LaunchConfiguration=lambda name: f"$({name})",
-                                     PythonExpression=lambda parts: "".join(map(str, parts))),
-        "launch_ros": {}, "launch_ros.actions": dict(Node=_Recorder),
+        "launch.actions": dict(DeclareLaunchArgument=_Recorder, EmitEvent=_Recorder, RegisterEventHandler=_Recorder),
+        "launch.conditions": dict(IfCondition=_Recorder),
+        "launch.events": dict(matches_action=lambda action: ("matches", action)),
+        "launch.substitutions": dict(LaunchConfiguration=lambda name: f"$({name})"),
+        "launch_ros": {}, "launch_ros.actions": dict(LifecycleNode=_Recorder),
+        "launch_ros.event_handlers": dict(OnStateTransition=_Recorder),
+        "launch_ros.events": {}, "launch_ros.events.lifecycle": dict(ChangeState=_Recorder),
         "launch_ros.parameter_descriptions": dict(ParameterValue=lambda value, value_type=None: value),
         "ament_index_python": {}, "ament_index_python.packages": dict(get_package_share_directory=lambda p: str(share)),
     }
@@ -94,10 +98,22 @@ def test_launch_file_runs_and_names_existing_things(monkeypatch, tmp_path):
     assert node.kwargs["executable"] in _setup_entry_points()
     assert node.kwargs["name"] == "pose3d_node"
     overrides = node.kwargs["parameters"][1]
-    assert set(overrides) <= set(PARAMETERS)
-    declared = {e.args[0] for e in entities if e is not node}
-    assert {"camera", "params_file", "engine"} <= declared
-    assert {src for src, _ in node.kwargs["remappings"]} == {"image", "image/compressed", "camera_info"}
+    assert set(overrides) <= set(PARAMETERS) and overrides["autostart"] is False  # launch drives the lifecycle
+    declared = {e.args[0] for e in entities if e.args and isinstance(e.args[0], str)}
+    assert {"camera", "params_file", "engine", "autostart"} <= declared
+    # image/compressed follows the image remap inside the node (image_transport's <image>/compressed).
+    assert {src for src, _ in node.kwargs["remappings"]} == {"image", "camera_info"}
+    # configure at start, activate once configured (not again after a deactivate), both under autostart.
+    from lifecycle_msgs.msg import Transition
+
+    events = [e for e in entities if "event" in e.kwargs]
+    handlers = [e for e in entities if "event_handler" in e.kwargs]
+    assert [e.kwargs["event"].kwargs["transition_id"] for e in events] == [Transition.TRANSITION_CONFIGURE]
+    handler = handlers[0].kwargs["event_handler"].kwargs
+    assert (handler["start_state"], handler["goal_state"]) == ("configuring", "inactive")
+    assert handler["entities"][0].kwargs["event"].kwargs["transition_id"] == Transition.TRANSITION_ACTIVATE
+    for e in events + handlers:
+        assert e.kwargs["condition"].args == ("$(autostart)",)
     params_default = next(e for e in entities if e.args and e.args[0] == "params_file").kwargs["default_value"]
     assert Path(params_default).relative_to(share) == Path("config/pose3d.yaml")
     assert (ROOT / "config" / "pose3d.yaml").is_file()  # installed there by setup.py data_files

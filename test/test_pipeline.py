@@ -156,3 +156,25 @@ def test_build_default_pipeline_with_user_models(tmp_path):
     with pytest.raises(ValueError):  # random weights carry no named joint sets
         build_default_pipeline(str(yolo), str(metrabs), PipelineConfig(output_skeleton="smpl_24"),
                                engine="onnxruntime", device="cpu")
+
+
+def test_fit_min_confidence_keeps_every_person(pipeline, results):
+    """Joints under fit_min_confidence leave the translation fit but stay in the output (issue 15 item 7:
+    any value > 0 used to turn them NaN and drop the person)."""
+    import dataclasses
+
+    default = pipeline.config
+    pipeline.config = dataclasses.replace(default, fit_min_confidence=0.5)
+    try:
+        for name in PHOTOS:
+            camera, before = results[name]
+            after = pipeline.process(load_rgb(name), camera)
+            assert len(after) == PEOPLE[name] and np.isfinite(after.joints).all(), name
+            assert (before.joint_conf < 0.5).any() or name == "messi5"  # the photos do have such joints
+            order = [int(np.argmin(np.abs(before.boxes[:, 0] - b[0]))) for b in after.boxes]
+            depth_before = np.median(before.joints[order, :, 2], axis=1)
+            depth_after = np.median(after.joints[:, :, 2], axis=1)
+            # Fitting to the confident joints moves depth a little (measured: at most 13 %, camera.jpg).
+            assert np.all(np.abs(depth_after - depth_before) < 0.25 * depth_before), name
+    finally:
+        pipeline.config = default

@@ -1,10 +1,9 @@
-"""TensorRT backend: build configuration against a fake `tensorrt` module (always), the build command's
-messages (always), and real builds and runs wherever `tensorrt` imports with a CUDA GPU (skipped elsewhere)."""
+"""TensorRT backend: the builder's calls, argument types and order against a strict stand-in for the TensorRT 10
+Python API (test/trt_fake.py, always), the build command's messages (always), and real builds and runs wherever
+`tensorrt` imports with a CUDA GPU (skipped elsewhere)."""
 from __future__ import annotations
 
 import sys
-from types import SimpleNamespace
-from unittest.mock import MagicMock
 
 import numpy as np
 import pytest
@@ -13,60 +12,93 @@ from pose3d_ros.engines import BackendUnavailableError, DeviceUnavailableError, 
 from pose3d_ros.engines.base import EngineBuildError, EngineConfig, EngineConfigError
 from pose3d_ros.engines.tensorrt_engine import batch_profile, build_serialized_engine, import_tensorrt
 from pose3d_ros.tools import build_engines
+from trt_fake import APIError, FakeTensorRT
 
 
-def fake_tensorrt(parse_ok: bool = True, plan: bytes | None = b"plan") -> SimpleNamespace:
-    """Stand-in for the tensorrt module with the TensorRT 10 names the builder uses."""
-    builder, parser = MagicMock(), MagicMock()
-    parser.parse_from_file.return_value = parse_ok
-    parser.num_errors = 0 if parse_ok else 1
-    parser.get_error.return_value = "Unsupported ONNX op Foo"
-    builder.build_serialized_network.return_value = plan
-    builder.create_builder_config.return_value.get_timing_cache.return_value.serialize.return_value = b"timing"
-    return SimpleNamespace(
-        __version__="10.99-fake", Builder=MagicMock(return_value=builder), OnnxParser=MagicMock(return_value=parser),
-        Logger=type("Logger", (), {"WARNING": 2, "__init__": lambda self, level: None}),
-        NetworkDefinitionCreationFlag=SimpleNamespace(),  # TensorRT 10: no EXPLICIT_BATCH needed
-        MemoryPoolType=SimpleNamespace(WORKSPACE="WORKSPACE"), BuilderFlag=SimpleNamespace(FP16="FP16", INT8="INT8"),
-        IProgressMonitor=type("IProgressMonitor", (), {"__init__": lambda self: None}),
-        IInt8EntropyCalibrator2=type("IInt8EntropyCalibrator2", (), {"__init__": lambda self: None}),
-        builder=builder, parser=parser)
-
-
-def test_builder_configuration_with_a_fake_tensorrt(tmp_path):
-    trt = fake_tensorrt()
+def test_builder_calls_the_real_api_in_order(tmp_path):
+    trt = FakeTensorRT({"crops": (-1, 3, 16, 16)})
     cfg = EngineConfig(precision="fp16", batch_min=1, batch_opt=4, batch_max=8, workspace_mb=512)
     profile = batch_profile({"crops": (-1, 3, 16, 16)}, cfg, "m.onnx")
     timing, lines = tmp_path / "timing.cache", []
     plan = build_serialized_engine(trt, tmp_path / "m.onnx", cfg, profile, timing, tmp_path / "c", None,
                                    lines.append)
-    assert plan == b"plan" and timing.read_bytes() == b"timing"
-    config = trt.builder.create_builder_config.return_value
-    trt.builder.create_network.assert_called_once_with(0)
-    config.set_memory_pool_limit.assert_called_once_with("WORKSPACE", 512 << 20)
-    config.set_flag.assert_called_once_with("FP16")
-    profile_obj = trt.builder.create_optimization_profile.return_value
-    profile_obj.set_shape.assert_called_once_with("crops", (1, 3, 16, 16), (4, 3, 16, 16), (8, 3, 16, 16))
-    config.add_optimization_profile.assert_called_once_with(profile_obj)
-    config.create_timing_cache.assert_called_once_with(b"")  # no timing cache on disk yet
-    monitor = config.progress_monitor
-    monitor.phase_start("Building engine", None, 3)
-    assert monitor.step_complete("Building engine", 0) is True
-    assert lines == ["TensorRT: Building engine (3 steps)", "TensorRT: Building engine step 1/3"]
+    assert plan == b"plan" and timing.read_bytes() == b"timing:"  # the cache was created empty, then saved
+    assert trt.names() == [
+        "Logger", "Builder", "Builder.create_network", "OnnxParser", "OnnxParser.parse_from_file",
+        "Builder.create_builder_config", "IBuilderConfig.set_memory_pool_limit", "IBuilderConfig.set_flag",
+        "Builder.create_optimization_profile", "IOptimizationProfile.set_shape",
+        "IBuilderConfig.add_optimization_profile", "IBuilderConfig.create_timing_cache",
+        "IBuilderConfig.set_timing_cache", "IBuilderConfig.progress_monitor", "Builder.build_serialized_network",
+        "IBuilderConfig.get_timing_cache", "ITimingCache.serialize"]
+    args = dict(trt.calls)
+    assert args["Builder.create_network"] == (0,)  # TensorRT 10: no EXPLICIT_BATCH flag exists
+    assert args["OnnxParser.parse_from_file"] == (str(tmp_path / "m.onnx"),)
+    assert args["IBuilderConfig.set_memory_pool_limit"] == (trt.MemoryPoolType.WORKSPACE, 512 << 20)
+    assert args["IBuilderConfig.set_flag"] == (trt.BuilderFlag.FP16,)
+    assert args["IOptimizationProfile.set_shape"] == ("crops", (1, 3, 16, 16), (4, 3, 16, 16), (8, 3, 16, 16))
+    assert args["IBuilderConfig.create_timing_cache"] == (b"",) and args["IBuilderConfig.set_timing_cache"][1] is False
+    network, config = args["Builder.build_serialized_network"]
+    assert args["OnnxParser"][0] is network and args["IBuilderConfig.add_optimization_profile"][0] in config.profiles
+    assert lines == ["TensorRT: Building engine (3 steps)", "TensorRT: Building engine step 1/3"]  # 5 s throttle
+    # A second build reads the timing cache written by the first.
+    trt2 = FakeTensorRT({"crops": (-1, 3, 16, 16)})
+    build_serialized_engine(trt2, tmp_path / "m.onnx", cfg, profile, timing, tmp_path / "c", None, print)
+    assert dict(trt2.calls)["IBuilderConfig.create_timing_cache"] == (b"timing:",)
+
+
+def test_int8_build_sets_calibrator_and_profile(tmp_path):
+    trt = FakeTensorRT({"crops": (-1, 3, 16, 16)})
+    cfg = EngineConfig(precision="int8", batch_opt=2, int8_calibration_data=[{"crops": np.zeros((2, 3, 16, 16))}])
+    profile = batch_profile({"crops": (-1, 3, 16, 16)}, cfg, "m.onnx")
+    pytest.importorskip("torch")
+    assert build_serialized_engine(trt, tmp_path / "m.onnx", cfg, profile, None, tmp_path / "c", "cpu",
+                                   print) == b"plan"
+    names = trt.names()
+    assert [a for n, a in trt.calls if n == "IBuilderConfig.set_flag"] == [(trt.BuilderFlag.FP16,),
+                                                                          (trt.BuilderFlag.INT8,)]
+    assert names.index("IBuilderConfig.int8_calibrator") < names.index("Builder.build_serialized_network")
+    assert names.index("IBuilderConfig.set_calibration_profile") < names.index("Builder.build_serialized_network")
+    assert "IBuilderConfig.create_timing_cache" not in names  # no timing cache asked for
+
+
+def test_the_fake_refuses_what_tensorrt_refuses(tmp_path):
+    """The stand-in is strict: wrong types and wrong order fail, as with the real bindings."""
+    trt = FakeTensorRT({"x": (-1, 3)})
+    builder = trt.Builder(trt.Logger(trt.Logger.WARNING))
+    config = builder.create_builder_config()
+    with pytest.raises(TypeError):
+        config.set_flag(0)  # an int is not a BuilderFlag
+    with pytest.raises(TypeError):
+        trt.OnnxParser(builder.create_network(0), trt.Logger()).parse_from_file(tmp_path / "m.onnx")  # a Path
+    with pytest.raises(APIError, match="no parser"):
+        builder.build_serialized_network(builder.create_network(0), config)
+    network = builder.create_network(0)
+    trt.OnnxParser(network, trt.Logger()).parse_from_file("m.onnx")
+    with pytest.raises(APIError, match="without an optimisation profile"):
+        builder.build_serialized_network(network, config)
+    with pytest.raises(APIError, match="min <= opt <= max"):
+        builder.create_optimization_profile().set_shape("x", (4, 3), (1, 3), (8, 3))
+    with pytest.raises(TypeError, match="base class|__init__"):
+        class Monitor(trt.IProgressMonitor):
+            def __init__(self):  # forgets IProgressMonitor.__init__(self)
+                pass
+        config.progress_monitor = Monitor()
+    with pytest.raises(TypeError):
+        config.set_timing_cache(config.create_timing_cache(b""), ignore_mismatch=0)
 
 
 def test_builder_errors_are_clear(tmp_path):
     cfg = EngineConfig()
     profile = batch_profile({"x": (-1, 3)}, cfg, "m.onnx")
     with pytest.raises(EngineBuildError, match="cannot parse.*Unsupported ONNX op Foo"):
-        build_serialized_engine(fake_tensorrt(parse_ok=False), tmp_path / "m.onnx", cfg, profile, None,
-                                tmp_path / "c", None, print)
+        build_serialized_engine(FakeTensorRT({"x": (-1, 3)}, parse_ok=False), tmp_path / "m.onnx", cfg, profile,
+                                None, tmp_path / "c", None, print)
     with pytest.raises(EngineBuildError, match="failed to build"):
-        build_serialized_engine(fake_tensorrt(plan=None), tmp_path / "m.onnx", cfg, profile, None,
-                                tmp_path / "c", None, print)
+        build_serialized_engine(FakeTensorRT({"x": (-1, 3)}, build_ok=False), tmp_path / "m.onnx", cfg, profile,
+                                None, tmp_path / "c", None, print)
     with pytest.raises(EngineConfigError, match="int8_calibration_data"):
-        build_serialized_engine(fake_tensorrt(), tmp_path / "m.onnx", EngineConfig(precision="int8"), profile,
-                                None, tmp_path / "missing.calib", None, print)
+        build_serialized_engine(FakeTensorRT({"x": (-1, 3)}), tmp_path / "m.onnx", EngineConfig(precision="int8"),
+                                profile, None, tmp_path / "missing.calib", None, print)
 
 
 def test_batch_profile():

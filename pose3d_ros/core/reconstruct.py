@@ -37,13 +37,14 @@ def reconstruct_absolute(coords2d, coords3d_rel, K, *, res: int, border_px: floa
     coords2d: (..., J, 2) crop pixels. coords3d_rel: (..., J, 3) metres, virtual-camera axes,
     relative to any reference point. K: (..., 3, 3) virtual intrinsics. res: crop side in pixels.
     border_px: joints closer than this to the crop border count as truncated (outside the FoV).
-    valid: optional (..., J) bool; NaN inputs are invalid too and give NaN outputs.
-    Returns (..., J, 3) metres, virtual-camera frame (NaN where invalid; all NaN if no valid joint).
+    valid: optional (..., J) bool, the joints the translation is fitted to (e.g. confident ones); the
+    others are still placed by the fitted translation. NaN inputs give NaN outputs.
+    Returns (..., J, 3) metres, virtual-camera frame (NaN where the input is NaN; all NaN if no joint is
+    both finite and valid).
     """
     xp = _xp(coords2d)
-    ok = xp.isfinite(coords2d).sum(-1) + xp.isfinite(coords3d_rel).sum(-1) == 5  # (..., J)
-    if valid is not None:
-        ok = ok & valid
+    finite = xp.isfinite(coords2d).sum(-1) + xp.isfinite(coords3d_rel).sum(-1) == 5  # (..., J)
+    ok = finite if valid is None else finite & valid  # joints in the fit
     p2 = xp.where(ok[..., None], coords2d, res / 2)  # (..., J, 2) px
     rel = xp.where(ok[..., None], coords3d_rel, 0.0)  # (..., J, 3) metres
     Kinv = xp.linalg.inv(K)  # (..., 3, 3)
@@ -79,13 +80,13 @@ def reconstruct_absolute(coords2d, coords3d_rel, K, *, res: int, border_px: floa
     t = xp.stack([tn[..., 0] * sb[..., 0], tn[..., 1] * sb[..., 0],
                   tn[..., 2] * sb[..., 0] / s2[..., 0]], -1)  # (..., 3) metres
 
-    abs3d = rel + t[..., None, :]  # (..., J, 3)
+    abs3d = xp.where(finite[..., None], coords3d_rel, 0.0) + t[..., None, :]  # (..., J, 3), unfitted joints too
     if mix_3d_inside_fov < 1.0:
         depth = abs3d[..., 2:]  # (..., J, 1)
         abs2d = xp.concatenate([uv * depth, depth], -1)
         use = (in_fov & (depth[..., 0] > 1e-3))[..., None]
         abs3d = xp.where(use, mix_3d_inside_fov * abs3d + (1 - mix_3d_inside_fov) * abs2d, abs3d)
-    keep = ok & (ok.sum(-1) > 0)[..., None]
+    keep = finite & (ok.sum(-1) > 0)[..., None]
     return xp.where(keep[..., None], abs3d, float("nan"))
 
 

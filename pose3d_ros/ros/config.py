@@ -48,11 +48,16 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
     "smoothing_beta": ("One-Euro speed coefficient, Hz per m/s (higher = less lag)", (0.0, 100.0), True),
     "publish_markers": ("Publish ~/markers", None, True),
     "publish_debug_image": ("Publish ~/debug_image", None, True),
-    "publish_tf": ("Broadcast TF body_<id> frames (needs tf2_ros)", None, False),
+    "publish_tf": ("Broadcast REP-155 TF frames body_<id> on /tf", None, False),
     "target_frame": ("Output frame (needs tf2_ros); empty = camera frame of the image", None, False),
     "marker_lifetime_frames": ("Marker lifetime in frame periods", (0.5, 100.0), True),
     "process_when_unsubscribed": ("Run inference even when nobody subscribes", None, True),
     "diagnostics_period_s": ("Period of /diagnostics, seconds", (0.1, 60.0), False),
+    "autostart": ("Configure and activate by itself at start (false: wait for a lifecycle manager)", None, False),
+    "rectified_input": ("Images are rectified: use CameraInfo P (and R) instead of K and D", None, False),
+    "tf_timeout_s": ("Timeout of the target_frame transform lookup per frame, seconds", (0.0, 10.0), False),
+    "backward_jump_reset_s": ("Older stamps by more than this restart tracking (bag loop); less: dropped, s",
+                              (0.0, 3600.0), True),
 }
 
 

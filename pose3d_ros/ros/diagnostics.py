@@ -17,6 +17,14 @@ from std_msgs.msg import Header
 OK, WARN, ERROR = 0, 1, 2  # diagnostic levels as ints (diagnostic_msgs stores them as bytes)
 WINDOW_S = 5.0  # rates and latency percentiles are computed over this many seconds
 PROBLEM_HOLD_S = 3.0  # a bad-input problem keeps the status at ERROR/WARN this long after its last occurrence
+MAX_TEXT_CHARS = 400  # problem messages and values are cut to this many characters (hostile input echoes)
+MAX_STATUS_CHARS = 1200  # the joined status message is cut to this many characters
+
+
+def cap(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """`text` cut to `limit` characters, saying how long it was."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
 
 
 class NodeStats:
@@ -36,6 +44,7 @@ class NodeStats:
         self.engine = ""
         self.models = ""
         self.tracks = 0
+        self.state = "active"  # lifecycle state; while not active the status says so instead of "no images"
 
     def _trim(self, now: float) -> None:
         while self._received and now - self._received[0] > WINDOW_S:
@@ -71,7 +80,7 @@ class NodeStats:
         with self._lock:
             if level >= ERROR:
                 self.bad_input_total += 1
-            self._problems[key] = (level, message, self._clock())
+            self._problems[key] = (level, cap(message), self._clock())
 
     def clear(self, key: str) -> None:
         with self._lock:
@@ -98,6 +107,7 @@ class NodeStats:
                 "engine": self.engine,
                 "models": self.models,
                 "problems": problems,
+                "state": self.state,
                 "seconds_since_image": now - self._received[-1] if self._received else float("inf"),
             }
 
@@ -117,7 +127,9 @@ def diagnostic_array(snapshot: dict, node_name: str, hardware_id: str, stamp, st
     level, message = OK, "running"
     if problems:
         worst = max(problems.values(), key=lambda p: p[0])
-        level, message = worst[0], "; ".join(p[1] for p in problems.values())
+        level, message = worst[0], cap("; ".join(p[1] for p in problems.values()), MAX_STATUS_CHARS)
+    elif snapshot.get("state", "active") != "active":
+        message = f"{snapshot['state']} (lifecycle): not processing images"
     elif snapshot["seconds_since_image"] > stale_after_s:
         level = WARN
         message = "no images received" if snapshot["received_total"] == 0 else \
@@ -127,7 +139,7 @@ def diagnostic_array(snapshot: dict, node_name: str, hardware_id: str, stamp, st
     keys = ("input_rate_hz", "processed_rate_hz", "received_total", "processed_total", "dropped_total",
             "skipped_unsubscribed", "bad_input_total", "latency_p50_ms", "latency_p95_ms", "people", "tracks",
             "engine", "models")
-    status.values = [KeyValue(key=k, value=f"{v:.2f}" if isinstance(v, float) else str(v))
+    status.values = [KeyValue(key=k, value=f"{v:.2f}" if isinstance(v, float) else cap(v))
                      for k in keys for v in [snapshot[k]]]
     return DiagnosticArray(header=Header(stamp=stamp) if stamp is not None else Header(), status=[status])
 

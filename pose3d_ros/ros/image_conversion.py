@@ -6,6 +6,8 @@ returned as a strided view of the message buffer.
 """
 from __future__ import annotations
 
+import io
+
 import cv2
 import numpy as np
 
@@ -29,6 +31,8 @@ _BAYER = {
     "bayer_gbrg8": cv2.COLOR_BayerGR2RGB, "bayer_grbg8": cv2.COLOR_BayerGB2RGB,
 }
 SUPPORTED_ENCODINGS = tuple(_LAYOUTS)
+MAX_DECODE_SIDE = 8192  # with max_image_side 0 (never downscale), compressed images up to 2x this side
+DEFAULT_MAX_DECODE_PIXELS = 4 * 1920 * 1920  # max_decode_pixels(1920), the node's default
 
 
 def image_to_rgb(msg) -> np.ndarray:
@@ -36,7 +40,7 @@ def image_to_rgb(msg) -> np.ndarray:
     encoding = msg.encoding
     if encoding not in _LAYOUTS:
         raise ImageConversionError(
-            f"unsupported image encoding '{encoding}' (supported: {', '.join(SUPPORTED_ENCODINGS)})")
+            f"unsupported image encoding '{_short(encoding)}' (supported: {', '.join(SUPPORTED_ENCODINGS)})")
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
     if height <= 0 or width <= 0:
         raise ImageConversionError(f"empty image ({width}x{height})")
@@ -87,15 +91,61 @@ def _mono16_to_8(image: np.ndarray) -> np.ndarray:
     return np.clip(image.astype(np.float32) * (255.0 / top), 0, 255).astype(np.uint8)
 
 
-def compressed_to_rgb(msg) -> np.ndarray:
-    """sensor_msgs/CompressedImage (JPEG/PNG) -> (H, W, 3) uint8 RGB."""
-    data = np.frombuffer(msg.data, dtype=np.uint8)
-    if data.size == 0:
+def compressed_size(data: bytes) -> tuple[str, int, int]:
+    """(format, width, height) from a JPEG/PNG header, without decoding pixels (Pillow reads the header)."""
+    from PIL import Image as PILImage, UnidentifiedImageError
+
+    try:
+        with PILImage.open(io.BytesIO(data)) as header:
+            return str(header.format), int(header.size[0]), int(header.size[1])
+    except PILImage.DecompressionBombError as err:  # Pillow's own limit (~179 Mpx), far above ours
+        raise ImageConversionError(f"compressed image rejected before decoding: {_short(str(err), 120)}") from err
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
+        raise ImageConversionError(f"corrupt compressed image: header not readable ({len(data)} bytes): "
+                                   f"{_short(str(err))}") from err
+
+
+def compressed_to_rgb(msg, max_pixels: int = DEFAULT_MAX_DECODE_PIXELS) -> np.ndarray:
+    """sensor_msgs/CompressedImage (JPEG/PNG) -> (H, W, 3) uint8 RGB (see `decode_compressed`)."""
+    return decode_compressed(msg, max_pixels)[0]
+
+
+def decode_compressed(msg, max_pixels: int = DEFAULT_MAX_DECODE_PIXELS) -> tuple[np.ndarray, int]:
+    """CompressedImage -> ((H, W, 3) uint8 RGB, reduction), size-checked from its header before decoding.
+
+    Images of more than max_pixels are decoded reduced by 2, 4 or 8 (the returned reduction; pixel
+    coordinates x reduction = source pixels) when JPEG (libjpeg scales while decoding, so the full size is
+    never allocated) and rejected otherwise; beyond 8x, always rejected.
+    """
+    data = bytes(msg.data) if not isinstance(msg.data, (bytes, bytearray)) else msg.data
+    if len(data) == 0:
         raise ImageConversionError("empty compressed image")
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    kind, width, height = compressed_size(data)
+    if kind not in ("JPEG", "PNG"):
+        raise ImageConversionError(f"compressed image is {_short(kind)}, not JPEG or PNG")
+    reduce = next((f for f in (1, 2, 4, 8) if -(-width // f) * -(-height // f) <= max_pixels), None)
+    if reduce is None or (reduce > 1 and kind != "JPEG"):
+        raise ImageConversionError(f"compressed {kind} {width}x{height} is larger than the node decodes "
+                                   f"({max_pixels} pixels; only JPEG is decoded reduced, up to 1/8): "
+                                   "rejected before decoding")
+    flag = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+            8: cv2.IMREAD_REDUCED_COLOR_8}[reduce]
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), flag)
     if image is None:
-        raise ImageConversionError(f"corrupt compressed image (format '{msg.format}', {data.size} bytes)")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        raise ImageConversionError(f"corrupt compressed image (format '{_short(msg.format)}', {len(data)} bytes)")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB), reduce
+
+
+def max_decode_pixels(max_image_side: int) -> int:
+    """Pixel budget of a decoded compressed image: 4x the area the node processes (max_image_side^2)."""
+    side = max_image_side if max_image_side > 0 else MAX_DECODE_SIDE
+    return 4 * side * side
+
+
+def _short(text: str, limit: int = 64) -> str:
+    """`text` cut to `limit` characters (hostile strings are echoed into logs and diagnostics)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"...({len(text)} chars)"
 
 
 def rgb_to_image_fields(image: np.ndarray, encoding: str = "rgb8") -> dict:

@@ -1,8 +1,12 @@
-"""Optional TF integration: body_<id> frames (REP-155) and output in a target_frame, when tf2_ros imports.
+"""TF output: REP-155 `body_<id>` frames on /tf, `/humans/bodies/tracked`, and output in a `target_frame`.
 
-The maths (`transform_points`) is plain numpy; only the lookup and the broadcast need tf2_ros, which a
-pip-installed ROS 2 lacks. Without tf2_ros, requests for TF output are refused at start with a clear log
-line and the node keeps publishing in the camera frame.
+The geometry (`body_frame`, `transform_points`, `transform_track`) is plain numpy. `body_<id>`: origin at
+the hip midpoint; x forward out of the chest (normal of the torso plane, towards where the person faces);
+z up along the body (hips -> shoulders, orthogonal to x); y = z x x, to the person's left; parent = the
+image's frame; for confirmed tracks (TRACKED or PREDICTED; also on /humans/bodies/tracked). Transforms go out as tf2_msgs/TFMessage on /tf: through tf2_ros's TransformBroadcaster
+when tf2_ros imports, else through a publisher of the same type, QoS and topic (the venv's minimal
+tf2_msgs). `target_frame` needs a tf2_ros Buffer; a lookup that fails within `tf_timeout_s` skips the
+frame with a diagnostic, never publishing camera-frame points under the target's name.
 """
 from __future__ import annotations
 
@@ -10,18 +14,18 @@ import copy
 from dataclasses import replace
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
+from pose3d_ros.core.skeletons import SkeletonDef
 from pose3d_ros.tracking import TrackState
+
+TF_QOS_DEPTH = 100  # tf2_ros's TransformBroadcaster default
+CONFIRMED = (TrackState.TRACKED, TrackState.PREDICTED)  # tracks with body frames (NEW ones may be false alarms)
 
 
 def quaternion_matrix(x: float, y: float, z: float, w: float) -> np.ndarray:
-    """(3, 3) rotation of a unit quaternion (x, y, z, w)."""
-    q = np.array([x, y, z, w], np.float64)
-    q /= np.linalg.norm(q)
-    x, y, z, w = q
-    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                     [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                     [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+    """(3, 3) rotation of a quaternion (x, y, z, w), normalised first."""
+    return Rotation.from_quat([x, y, z, w]).as_matrix()
 
 
 def transform_points(points: np.ndarray, rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
@@ -36,67 +40,130 @@ def transform_track(track, rotation: np.ndarray, translation: np.ndarray):
                    root_velocity=track.root_velocity @ rotation.T)
 
 
-class TfOutput:
-    """Broadcasts body_<id> and re-expresses tracks in target_frame, if asked and tf2_ros is importable."""
+def body_frame(joints: np.ndarray, skeleton: SkeletonDef) -> tuple[np.ndarray, np.ndarray] | None:
+    """REP-155 body frame of one person, or None when hips or shoulders are unknown or degenerate.
 
-    def __init__(self, node, publish_tf: bool, target_frame: str):
-        self._node = node
-        self.target_frame = target_frame
-        self._broadcaster = self._buffer = None
-        if not (publish_tf or target_frame):
-            return
+    joints: (J, 3) metres in the camera frame, joint set `skeleton` (needs lhip, rhip, lsho, rsho).
+    Returns (origin (3,) metres, rotation (3, 3) whose columns are the body's x, y, z in the camera frame).
+    """
+    keys = skeleton.keys
+    lhip, rhip, lsho, rsho = (np.asarray(joints[keys.index(k)], np.float64) for k in ("lhip", "rhip", "lsho", "rsho"))
+    if not np.isfinite(np.stack([lhip, rhip, lsho, rsho])).all():
+        return None
+    origin = 0.5 * (lhip + rhip)  # (3,) hip midpoint
+    up = 0.5 * (lsho + rsho) - origin  # hips -> shoulders
+    left = (lsho - rsho) + (lhip - rhip)  # towards the person's own left
+    forward = np.cross(left, up)  # normal of the torso plane, out of the chest
+    if np.linalg.norm(forward) < 1e-6 or np.linalg.norm(up) < 1e-6:
+        return None
+    x = forward / np.linalg.norm(forward)
+    z = up - (up @ x) * x  # the body's up, orthogonal to x
+    z /= np.linalg.norm(z)
+    return origin, np.stack([x, np.cross(z, x), z], axis=1)  # columns x, y = z x x, z
+
+
+class TfOutput:
+    """Body frames on /tf, tracked ids on /humans/bodies/tracked, re-expression in target_frame.
+
+    Built on configure (`node` creates the publishers); `report(key, level, message)` records problems.
+    Raises ValueError when asked for something this installation cannot do (the reason says what).
+    """
+
+    def __init__(self, node, *, publish_tf: bool, target_frame: str, timeout_s: float, report):
+        self._node, self._report = node, report
+        self.target_frame, self.timeout_s = target_frame, timeout_s
+        self._broadcaster = self._tf_pub = self._buffer = self._ids_pub = None
+        self._publishers = []
         try:
             import tf2_ros
         except ImportError:
-            node.get_logger().error("publish_tf/target_frame need tf2_ros, which is not importable here: "
-                                    "publishing in the camera frame without TF")
-            self.target_frame = ""
-            return
-        if publish_tf:
-            self._broadcaster = tf2_ros.TransformBroadcaster(node)
+            tf2_ros = None
         if target_frame:
+            if tf2_ros is None:
+                raise ValueError(f"target_frame '{target_frame}' needs tf2_ros for the transform lookup, which "
+                                 "is not importable here; unset target_frame to publish in the camera frame")
             self._buffer = tf2_ros.Buffer()
             self._listener = tf2_ros.TransformListener(self._buffer, node)
+        if publish_tf:
+            if tf2_ros is not None:
+                self._broadcaster = tf2_ros.TransformBroadcaster(node)
+            else:
+                try:
+                    from tf2_msgs.msg import TFMessage
+                except ImportError as err:
+                    raise ValueError("publish_tf needs tf2_ros or tf2_msgs, neither imports here") from err
+                self._tf_pub = node.create_lifecycle_publisher(TFMessage, "/tf", TF_QOS_DEPTH)
+                self._publishers.append(self._tf_pub)
+        try:
+            from hri_msgs.msg import IdsList
+        except ImportError:
+            IdsList = None
+        if IdsList is not None:
+            self._IdsList = IdsList
+            self._ids_pub = node.create_lifecycle_publisher(IdsList, "/humans/bodies/tracked", 1)
+            self._publishers.append(self._ids_pub)
 
     @property
     def active(self) -> bool:
         """True when TF frames are broadcast (so inference is useful even without subscribers)."""
-        return self._broadcaster is not None
+        return self._broadcaster is not None or self._tf_pub is not None
+
+    def destroy(self) -> None:
+        """Remove the publishers this object created (on cleanup)."""
+        for pub in self._publishers:
+            self._node.destroy_lifecycle_publisher(pub)
+        self._publishers.clear()
 
     def to_target(self, header, tracks):
-        """(header, tracks) in target_frame when set and the transform is known, else unchanged."""
+        """(header, tracks) in target_frame; unchanged without one; None when the lookup fails (skip)."""
         if self._buffer is None:
             return header, tracks
+        from rclpy.duration import Duration
         from rclpy.time import Time
 
         try:
-            tf = self._buffer.lookup_transform(self.target_frame, header.frame_id, Time.from_msg(header.stamp))
+            tf = self._buffer.lookup_transform(self.target_frame, header.frame_id, Time.from_msg(header.stamp),
+                                               timeout=Duration(seconds=self.timeout_s))
         except Exception as err:  # noqa: BLE001 - tf2 raises several lookup exception types
-            self._node.get_logger().warning(f"no transform {header.frame_id} -> {self.target_frame}: {err}; "
-                                            "publishing in the camera frame", throttle_duration_sec=5.0)
-            return header, tracks
-        r = tf.transform.rotation
+            self._report("target_frame", 2, f"no transform {header.frame_id} -> {self.target_frame} within "
+                                            f"{self.timeout_s:.2f} s ({type(err).__name__}: {err}): frame not "
+                                            "published")
+            return None
+        r, t = tf.transform.rotation, tf.transform.translation
         rotation = quaternion_matrix(r.x, r.y, r.z, r.w)
-        t = tf.transform.translation
-        translation = np.array([t.x, t.y, t.z])
         out = copy.copy(header)
         out.frame_id = self.target_frame
-        return out, [transform_track(track, rotation, translation) for track in tracks]
+        return out, [transform_track(track, rotation, np.array([t.x, t.y, t.z])) for track in tracks]
 
-    def broadcast(self, header, tracks) -> None:
-        if self._broadcaster is None:
+    def broadcast(self, header, tracks, skeleton: SkeletonDef) -> None:
+        """body_<id> for every confirmed track with known hips and shoulders; tracks in header.frame_id."""
+        confirmed = [t for t in tracks if t.state in CONFIRMED]
+        if self._ids_pub is not None:
+            self._ids_pub.publish(self._IdsList(header=header, ids=[str(t.id) for t in confirmed]))
+        if not self.active:
             return
+        transforms = [tf for t in confirmed if (tf := self._transform(header, t, skeleton)) is not None]
+        if not transforms:
+            return
+        if self._broadcaster is not None:
+            self._broadcaster.sendTransform(transforms)
+        else:
+            from tf2_msgs.msg import TFMessage
+
+            self._tf_pub.publish(TFMessage(transforms=transforms))
+
+    @staticmethod
+    def _transform(header, track, skeleton: SkeletonDef):
+        frame = body_frame(np.asarray(track.joints), skeleton)
+        if frame is None:
+            return None
         from geometry_msgs.msg import TransformStamped
 
-        transforms = []
-        for track in tracks:
-            if track.state == TrackState.LOST or not np.isfinite(track.root).all():
-                continue
-            tf = TransformStamped()
-            tf.header = header
-            tf.child_frame_id = f"body_{track.id}"
-            tf.transform.translation.x, tf.transform.translation.y, tf.transform.translation.z = map(float, track.root)
-            tf.transform.rotation.w = 1.0  # orientation of the camera frame (no body orientation estimate)
-            transforms.append(tf)
-        if transforms:
-            self._broadcaster.sendTransform(transforms)
+        origin, rotation = frame
+        tf = TransformStamped()
+        tf.header = header
+        tf.child_frame_id = f"body_{track.id}"
+        tf.transform.translation.x, tf.transform.translation.y, tf.transform.translation.z = map(float, origin)
+        q = Rotation.from_matrix(rotation).as_quat()  # (x, y, z, w)
+        tf.transform.rotation.x, tf.transform.rotation.y, tf.transform.rotation.z, tf.transform.rotation.w = map(float, q)
+        return tf

@@ -2,24 +2,35 @@
 
     python -m pose3d_ros.tools.bench_accuracy [SEQ ...] [--out benchmarks/accuracy.md]
 
-Sequences default to every folder under ``out/eval/`` (make them with ``python -m pose3d_ros.evalgen``, see
-``pose3d_ros/evalgen/__init__.py``), else the committed ``test/fixtures/eval_seq_small``.  Two runs: the real
+Sequences default to the ones ``pose3d-bench sequences`` makes under ``out/eval/`` (fixed seeds, see
+``bench_sequences.SEQUENCES``), else the committed ``test/fixtures/eval_seq_small``; the table records each
+sequence's seed and scene settings from its meta.json.  Two runs: the real
 detector, and GT boxes fed in (``--oracle-boxes``), which separates detection errors from pose/root errors.
 The closing reading is derived from the numbers (error split into detection, relative pose, root depth, scale).
 """
 from __future__ import annotations
 
 import argparse
-import datetime
+import json
 from pathlib import Path
 
+from pose3d_ros.tools.bench_sequences import DEFAULT_DIR, SEQUENCES
+from pose3d_ros.tools.bench_stamp import ROOT, publish
 from pose3d_ros.tools.eval import build_parser as eval_parser
-from pose3d_ros.tools.eval import platform_summary, run
+from pose3d_ros.tools.eval import run
 
 
 def default_sequences() -> list[str]:
-    found = sorted(str(p.parent) for p in Path("out/eval").glob("*/gt.npz"))
-    return found or ["test/fixtures/eval_seq_small"]
+    found = [str(DEFAULT_DIR / name) for name in SEQUENCES if (DEFAULT_DIR / name / "gt.npz").is_file()]
+    return found or [str(ROOT / "test" / "fixtures" / "eval_seq_small")]
+
+
+def describe(seq: str, frames: int, people: int) -> str:
+    """`name` (frames, people, seed and the scene settings that made it, from meta.json)."""
+    cfg = json.loads((Path(seq) / "meta.json").read_text()).get("config", {})
+    keys = ("seed", "people", "frames", "motions", "dist_min", "dist_max", "hfov_deg", "distortion")
+    settings = ", ".join(f"{k} {cfg[k]}" for k in keys if k in cfg)
+    return f"`{Path(seq).name}` ({frames} frames, {people} people; {settings})"
 
 
 def reading(det: dict, oracle: dict) -> list[str]:
@@ -58,20 +69,18 @@ def main(argv: list[str] | None = None) -> int:
         ["--max-frames", str(args.max_frames)] if args.max_frames else [])
     det = run(eval_parser().parse_args(common))
     oracle = run(eval_parser().parse_args(common + ["--oracle-boxes"]))
-    names = ", ".join(f"`{Path(s).name}` ({det['sequences'][Path(s).name]['frames']} frames, "
-                      f"{det['sequences'][Path(s).name]['people']} people)" for s in seqs)
+    names = "; ".join(describe(s, det["sequences"][Path(s).name]["frames"], det["sequences"][Path(s).name]["people"])
+                      for s in seqs)
     text = "\n".join([
         "## Accuracy on generated sequences (ground truth)", "",
-        f"Machine: {platform_summary()}; date {datetime.date.today().isoformat()}. Crop model `{args.crop_model}`, "
-        f"compared joints: {', '.join(det['compared_joints'])} (root = hip midpoint). Sequences: {names}. "
+        f"Crop model `{args.crop_model}`, "
+        f"compared joints: {', '.join(det['compared_joints'])} (root = hip midpoint). Sequences (re-made by `pose3d-bench sequences`): {names}. "
         "Rows `frame` score the per-frame pipeline output, `tracked` the tracker's tracks. Metric definitions: "
         "`pose3d_ros/eval/metrics.py`.", "",
         f"### Default detector (`{det['detector']}`)", "", det["markdown"], "",
         "### GT boxes fed in (detection removed from the error)", "", oracle["markdown"], "",
         "### Reading", "", *reading(det, oracle), ""])
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    publish("accuracy", text, argv, args.out)
     return 0
 
 

@@ -18,6 +18,7 @@ from pose3d_ros.core.camera import Camera
 from pose3d_ros.core.crops import crop_geometry, warp_crops
 from pose3d_ros.core.decode import decode_metrabs_head
 from pose3d_ros.core.reconstruct import reconstruct_in_camera
+from pose3d_ros.tools.bench_stamp import publish
 
 
 def _camera(width: int, height: int, lens: str) -> Camera:
@@ -97,9 +98,7 @@ def main(argv=None) -> int:
         *rows,
         "",
     ])
-    print(table)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(table)
+    publish("core", table, argv, args.output)
     return 0
 
 

@@ -20,10 +20,8 @@ interleaved frame by frame so that machine load affects all alike.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,7 +30,7 @@ import cv2
 import numpy as np
 
 from pose3d_ros.eval.metrics import match_boxes
-from pose3d_ros.tools.bench import machine_line
+from pose3d_ros.tools.bench_stamp import publish
 
 ROOT = Path(__file__).resolve().parents[2]
 CANDIDATES = ("ssdlite_person", "centernet", "nanodet", "blazepose_detector", "movenet_multipose@256",
@@ -149,19 +147,14 @@ def run(candidates: list[str], sets: dict, threads: int, fixed: dict[str, float]
     return result
 
 
-def markdown(result: dict, sets: dict, command: str, default: str) -> str:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
+def markdown(result: dict, sets: dict, default: str) -> str:
     names = [s for s in sets if s.startswith("gen/")] + (["gen (all)"] if any(s.startswith("gen/") for s in sets)
                                                          else []) + [s for s in sets if not s.startswith("gen/")]
     sizes = {s: len(f) for s, f in sets.items()}
     sizes["gen (all)"] = sum(v for k, v in sizes.items() if k.startswith("gen/"))
     out = ["## Person detectors", "",
-           f"Commit `{commit}`; command `{command}`; machine: {machine_line()}; date "
-           f"{datetime.date.today().isoformat()}. ONNX Runtime on the CPU. Cells: recall / precision / ms per frame "
+           "ONNX Runtime on the CPU. Generated sequences: `bash scripts/make_detector_sequences.sh DIR` (seeds and "
+           "parameters in the script). Cells: recall / precision / ms per frame "
            "(median). IoU >= 0.5 one-to-one matching; each candidate at the score threshold with the best F1 on the "
            "generated sequences (column `thr`); rows marked *fixed threshold* use the same detections at a given "
            "threshold (SSDLite at 0.5 = the former node default; the default detector at the node's "
@@ -196,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fixed", default=None,
                    help="comma-separated NAME:THRESHOLD rows added at a fixed threshold (default: SSDLite at 0.5, the "
                         "former node setting, and the default detector at the node's detection_threshold)")
-    p.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "detectors.md")
+    p.add_argument("--output", type=Path, default=None, help="default: benchmarks/detectors.md")
     p.add_argument("--json", type=Path, default=None, help="also write the raw numbers here")
     args = p.parse_args(argv)
     sets = load_sets(args.sequences, args.max_frames)
@@ -208,11 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         args.fixed = f"ssdlite_person:0.5,{cfg.detector_model}:{cfg.detection_threshold}"
     fixed = {k: float(v) for k, v in (item.split(":") for item in args.fixed.split(",") if item)}
     result = run([c.strip() for c in args.candidates.split(",") if c.strip()], sets, args.threads, fixed)
-    command = "pose3d-bench detectors " + " ".join(argv if argv is not None else sys.argv[1:])
-    table = markdown(result, sets, command.strip(), args.default)
-    print(table)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(table)
+    publish("detectors", markdown(result, sets, args.default), argv, args.output)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     return 0

@@ -8,7 +8,6 @@ round by round so that machine load affects them alike; each cell is batch / med
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import sys
 import tempfile
@@ -18,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pose3d_ros.tools.bench_stamp import publish
+
 
 def crop_network(backbone: str, input_size: int, joints: int = 24, depth: int = 8):
-    """(module, input_size) of the benchmarked network: a MetrabsNet backbone or 'standin'."""
+    """Return the benchmarked network: a MetrabsNet backbone or 'standin' (a small conv net)."""
     import torch
 
     if backbone != "standin":
@@ -129,14 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         descriptions = [f"- {label}: {e.description.replace(tmp, '<tmp>')}" for label, e in engines.items()]
     gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "none"
     header = (f"## Engines: crops/s vs batch\n\nNetwork: MeTRAbs crop network, backbone {args.backbone}, "
-              f"{args.input_size} px crops, random weights. Machine: {platform.processor() or platform.machine()}, "
-              f"{torch.get_num_threads()} torch threads, GPU {gpu}; torch {torch.__version__}. "
+              f"{args.input_size} px crops, random weights. {torch.get_num_threads()} torch threads, GPU {gpu}; torch {torch.__version__}. "
               f"{args.rounds} timed rounds per cell, engines interleaved.")
     table = markdown(rates, engines, batches, header) + "\n".join(descriptions) + "\n"
-    print(table)
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(table)
+    publish("engines", table, argv, args.output)
     return 0
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import subprocess
 import tempfile
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from pose3d_ros.tools.bench_stamp import publish
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZE = (640, 480)  # frame width, height
@@ -140,8 +141,7 @@ def main(argv: list[str] | None = None) -> int:
 
     lines = ["## models", "",
              f"SSDLite person detector + BlazePose crop model through the full pipeline (perspective crops, absolute "
-             f"reconstruction, filter) on {SIZE[0]}x{SIZE[1]} frames built from the test photos, ONNX Runtime CPU, "
-             f"{platform.processor() or platform.machine()}; median of {args.rounds} x {args.repeats} runs per frame. MediaPipe Pose "
+             f"reconstruction, filter) on {SIZE[0]}x{SIZE[1]} frames built from the test photos, ONNX Runtime CPU; median of {args.rounds} x {args.repeats} runs per frame. MediaPipe Pose "
              "0.10.21 (static images: detector + full landmark model every frame, one person at most) on the same "
              "frames in the same run"
              + ("." if mp else " (n/a: .venv-mediapipe not found).") + " Ratio = our time / MediaPipe's time.", "",
@@ -162,10 +162,7 @@ def main(argv: list[str] | None = None) -> int:
               "detector misses small people in the 5-person frame (SSDLite sees the frame at 300x300). "
               "With other processes on the CPU, 1 ONNX Runtime thread is much faster than 2 (spinning threads). "
               f"Benchmark wall time {time.perf_counter() - t0:.0f} s.", ""]
-    table = "\n".join(lines)
-    print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table)
+    publish("models", "\n".join(lines), argv, args.out)
     return 0
 
 

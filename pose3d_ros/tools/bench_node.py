@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pose3d_ros.models.base import CropPrediction, Detections
-
-BENCH_FILE = Path("benchmarks") / "node.md"
+from pose3d_ros.tools.bench_stamp import publish
 
 
 class FixedDetector:
@@ -113,10 +112,7 @@ def main(argv=None) -> int:
                   "", "Latency = time the recorder received the skeletons - image stamp. The node always works on "
                   "the newest frame and drops the ones that arrive while it is busy, so latency stays bounded "
                   "when the camera is faster than inference."]
-    table = "\n".join(lines) + "\n"
-    BENCH_FILE.parent.mkdir(exist_ok=True)
-    BENCH_FILE.write_text(table)
-    print(table)
+    publish("node", "\n".join(lines) + "\n", argv)
     return 0
 
 

@@ -1,6 +1,6 @@
 """Per-stage timing of the full pipeline on real frames; fps against number of people; peak memory.
 
-    python -m pose3d_ros.tools.bench_pipeline [--video data/vtest_200.mp4] [--frames 60] [--out benchmarks/pipeline.md]
+    pose3d-bench pipeline [--video data/vtest_200.mp4] [--frames 60] [--engine auto]
 
 Stages (medians over frames, milliseconds): decode (image bytes / video frame -> RGB), detect, crop (perspective
 warps), model (crop network), reconstruct (absolute fit + 2D back-mapping), filter (plausibility + NMS), track.
@@ -11,8 +11,6 @@ process's maximum resident set size (``ru_maxrss``, includes everything, models 
 from __future__ import annotations
 
 import argparse
-import datetime
-import platform
 import resource
 import time
 import tracemalloc
@@ -22,6 +20,7 @@ import cv2
 import numpy as np
 
 from pose3d_ros.config import Pose3DConfig
+from pose3d_ros.tools.bench_stamp import ROOT, publish
 
 DEFAULT_DETECTOR = Pose3DConfig().detector_model
 
@@ -45,14 +44,14 @@ def load_frames(video: Path | None, images: list[Path], limit: int) -> list[tupl
 
 
 def run(frames: list[tuple[str, bytes]], detector: str, crop_model: str, repeats: int,
-        detector_interval: int = 1) -> dict:
+        detector_interval: int = 1, engine: str = "auto", device: str = "auto") -> dict:
     """Times every stage per frame through the node's FrameProcessor; returns per-frame records and memory peaks."""
     from pose3d_ros.config import Pose3DConfig
     from pose3d_ros.core.camera import Camera
     from pose3d_ros.processor import FrameProcessor
 
     processor = FrameProcessor(Pose3DConfig(detector_model=detector, crop_model=crop_model,
-                                            detector_interval=detector_interval))
+                                            detector_interval=detector_interval, engine=engine, device=device))
     warm = cv2.cvtColor(cv2.imdecode(np.frombuffer(frames[0][1], np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     processor.process(warm, Camera.from_fov(warm.shape[1], warm.shape[0]), 0.0)  # warm-up
     records = []
@@ -71,23 +70,27 @@ def run(frames: list[tuple[str, bytes]], detector: str, crop_model: str, repeats
             records.append(rec)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"records": records, "tracemalloc_peak_mb": peak / 2**20,
+    return {"records": records, "tracemalloc_peak_mb": peak / 2**20, "engines": engines_created(processor.pipeline),
             "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def engines_created(pipeline) -> str:
+    """Describe what was built for the detector and the crop model (engine, provider, device, precision)."""
+    parts = []
+    for role, part in (("detector", pipeline.detector), ("crop model", pipeline.crop_model)):
+        engine = getattr(part, "engine", None)
+        text = getattr(engine, "description", None) or getattr(engine, "name", type(part).__name__)
+        parts.append(f"{role}: {text.replace(str(ROOT) + '/', '')}")
+    return "; ".join(parts)
 
 
 def markdown(res: dict, args: argparse.Namespace, n_frames: int) -> str:
     recs = res["records"]
     med = {s: 1e3 * float(np.median([r[s] for r in recs])) for s in STAGES}
-    cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                   if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     lines = ["## Pipeline stages", "",
-             f"Machine: {cpu}, {__import__('os').cpu_count()} logical CPUs; date {datetime.date.today().isoformat()}; "
-             f"detector `{args.detector}`, crop model `{args.crop_model}`, detector_interval {args.detector_interval}, "
-             f"node defaults otherwise (FrameProcessor); {n_frames} real frames "
+             f"Detector `{args.detector}`, crop model `{args.crop_model}`, detector_interval {args.detector_interval}, "
+             f"engine `{args.engine}` on device `{args.device}`, which built: {res['engines']}; node defaults "
+             f"otherwise (FrameProcessor); {n_frames} real frames "
              f"x {args.repeats} repeats (`{args.video}` + test/fixtures/images).", "",
              "| " + " | ".join(STAGES) + " |", "|" + "---|" * len(STAGES),
              "| " + " | ".join(f"{med[s]:.1f} ms" for s in STAGES) + " |", "",
@@ -112,16 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--detector", default=DEFAULT_DETECTOR)
     p.add_argument("--crop-model", default="blazepose_full")
     p.add_argument("--detector-interval", type=int, default=1, help="Pose3DConfig.detector_interval")
+    p.add_argument("--engine", default="auto", help="Pose3DConfig.engine (auto: the best available)")
+    p.add_argument("--device", default="auto", help="Pose3DConfig.device")
     p.add_argument("--out", type=Path, default=Path("benchmarks/pipeline.md"))
     args = p.parse_args(argv)
     images = sorted(args.images.glob("*.jpg")) if args.images.is_dir() else []
     frames = load_frames(args.video, images, args.frames)
     if not frames:
         raise SystemExit("no frames: give --video or --images")
-    text = markdown(run(frames, args.detector, args.crop_model, args.repeats, args.detector_interval), args, len(frames))
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    result = run(frames, args.detector, args.crop_model, args.repeats, args.detector_interval, args.engine,
+                 args.device)
+    publish("pipeline", markdown(result, args, len(frames)), argv, args.out)
     return 0
 
 

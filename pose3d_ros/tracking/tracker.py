@@ -6,7 +6,9 @@ Per update (time from the message stamp, seconds):
 3. Each track's root is predicted to the stamp by a constant-velocity Kalman filter; its pose is the predicted
    root plus its smoothed root-relative pose.
 4. Confirmed tracks, then tentative ones, are matched to detections with the Hungarian method on
-   `w_root * root distance + w_pose * mean joint distance + w_iou * (1 - box IoU)`, gated in metres.
+   `w_root * root distance + w_pose * mean joint distance + w_iou * (1 - box IoU)`, gated in metres; tracks
+   and detections left over are then matched on box overlap alone (IoU >= `iou_match_min`: monocular depth
+   can jump by more than the 3D gates for far people, their image box does not).
 5. Matched tracks update their filters; unmatched confirmed ones coast (PREDICTED); unmatched confident
    detections start new tracks, published from this first detection with state NEW. A track stays NEW until it
    is confirmed by `min_hits` matches. A NEW track not matched in a frame is not published (a false detection
@@ -53,6 +55,9 @@ class TrackerConfig:
     det_min_score: float = 0.1  # detections below this score are ignored, [0, 1]
     new_track_min_score: float = 0.3  # min detector score to start a track, [0, 1]
     new_track_min_separation_m: float = 0.3  # no new track within this root distance of a live track, metres
+    iou_match_min: float = 0.5  # second stage: leftover tracks and detections match on box IoU >= this ...
+    iou_match_max_depth_ratio: float = 0.2  # ... and root depths within this fraction of the track's depth
+    new_track_max_iou: float = 0.8  # no new track from a detection whose box overlaps a live track's this much
     min_joints: int = 3  # detections with fewer finite joints are ignored
     # --- life cycle ---
     min_hits: int = 3  # matched detections before a track is confirmed (state NEW until then)
@@ -211,6 +216,20 @@ class Tracker:
                                   None if joint_conf is None else joint_conf[d],
                                   None if keypoints2d is None else keypoints2d[d])
                     unmatched.discard(d)
+            left = [t for t in self._tracks if not t.matched_now]
+            dets = np.array(sorted(unmatched), dtype=int)
+            if left and dets.size:
+                pred_box = np.stack([self._predicted_box(t, stamp_s) for t in left])  # (T, 4) px
+                iou = box_iou(pred_box, boxes[dets])  # (T, D)
+                z_t = np.array([t.kf.predicted(stamp_s - t.kf_stamp)[2] for t in left])  # (T,) m
+                z_d = np.array([self._centroid_root(joints[d])[2] for d in dets])  # (D,) m
+                near = np.abs(z_d[None] - z_t[:, None]) <= cfg.iou_match_max_depth_ratio * np.abs(z_t[:, None])
+                for ti, di in assign(1.0 - iou, (iou >= cfg.iou_match_min) & near):
+                    d = int(dets[di])
+                    self._correct(left[ti], stamp_s, joints[d], boxes[d], scores[d],
+                                  None if joint_conf is None else joint_conf[d],
+                                  None if keypoints2d is None else keypoints2d[d])
+                    unmatched.discard(d)
 
         # Unconfirmed tracks not re-detected are hidden, and end after tentative_coast_frames; confirmed ones coast.
         alive = []
@@ -228,18 +247,22 @@ class Tracker:
         if image_size is not None:
             self._end_outside(image_size, out)
 
-        # Start tentative tracks from confident, unmatched detections away from live tracks.
+        # Start tentative tracks from confident, unmatched detections away from live tracks (in 3D and in the image).
         roots = [t.kf.pos for t in self._tracks]
+        live_boxes = [self._predicted_box(t, stamp_s) for t in self._tracks]
         for d in sorted(unmatched, key=lambda i: -scores[i]):
             if scores[d] < cfg.new_track_min_score:
                 continue
             root = self._centroid_root(joints[d])
             if any(np.linalg.norm(root - r) < cfg.new_track_min_separation_m for r in roots):
                 continue
+            if live_boxes and box_iou(boxes[d][None], np.array(live_boxes)).max() > cfg.new_track_max_iou:
+                continue
             t = self._spawn(stamp_s, joints[d], root, boxes[d], scores[d],
                             None if joint_conf is None else joint_conf[d],
                             None if keypoints2d is None else keypoints2d[d])
             roots.append(root)
+            live_boxes.append(boxes[d])
             self._tracks.append(t)
 
         for t in self._tracks:
