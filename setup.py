@@ -32,6 +32,7 @@ setup(
             "pose3d-run = pose3d_ros.tools.run:main",
             "pose3d-eval = pose3d_ros.tools.eval:main",
             "pose3d-bench = pose3d_ros.tools.bench:main",
+            "pose3d-metrabs-parity = pose3d_ros.tools.metrabs_parity:main",
         ],
     },
 )

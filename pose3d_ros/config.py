@@ -20,7 +20,8 @@ class Pose3DConfig:
     detector_model: str = "movenet_multipose"  # registry name or path of a person detector (.onnx)
     detector_type: str = "auto"  # auto | ssd | yolo: output format of detector_model
     crop_model: str = "blazepose_full"  # registry name, or path of an exported MeTRAbs .onnx
-    skeleton_type: str = ""  # output joint set (e.g. coco_19); empty = the crop model's own
+    skeleton_type: str = ""  # output joint set (e.g. coco_19); empty = the crop model's own (MeTRAbs: smpl_24)
+    num_aug: int = 1  # MeTRAbs test-time augmentations: 1 = none, 5 = official (rotations, scales, flips, gammas)
     engine: str = "auto"  # auto | tensorrt | onnxruntime | torch
     device: str = "cpu"  # cpu | cuda | cuda:N
     precision: str = "fp32"  # fp32 | fp16 | int8 (fp16/int8 need a GPU)
@@ -46,6 +47,12 @@ class Pose3DConfig:
     track_max_coast_s: float = 0.8  # a track is predicted this long without detections, then LOST, seconds
     smoothing_min_cutoff_hz: float = 1.5  # One-Euro cutoff at rest (lower: smoother, more lag), Hz
     smoothing_beta: float = 1.0  # One-Euro speed coefficient (higher: less lag when moving), Hz/(m/s)
+    # --- metric depth: the floor (dynamic) ---
+    ground_plane_source: str = "auto"  # auto (tf, then params, then estimate) | tf | params | estimate | off
+    ground_frame: str = "base_footprint"  # with tf: frame whose z = 0 plane is the floor (z up)
+    camera_height_m: float = 0.0  # optical centre above the floor, metres; 0 = unknown
+    camera_pitch_deg: float = 0.0  # optical axis below the horizontal, degrees, positive looking down
+    camera_roll_deg: float = 0.0  # about the optical axis, degrees, positive = the world appears turned clockwise
     # --- outputs ---
     publish_markers: bool = True  # publish ~/markers (MarkerArray)
     publish_debug_image: bool = False  # publish ~/debug_image with 2D skeletons drawn

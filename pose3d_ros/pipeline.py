@@ -43,6 +43,7 @@ class PipelineConfig:
     bone_max_ratio: float = 3.0  # ... or longer than this x reference ...
     bone_abs_tolerance_m: float = 0.3  # ... and off by more than this many metres -> implausible
     nms_threshold: float = 0.4  # 3D pose NMS: normalised pose distance below which two poses are one person
+    num_aug: int = 1  # MeTRAbs test-time augmentations (1 = none; 5 = the official default of its API)
 
 
 @dataclass
@@ -134,25 +135,32 @@ class Pose3DPipeline:
 
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)  # (N, 4) pixels
         scores = np.asarray(scores, np.float32).reshape(-1)  # (N,)
-        geom = crop_geometry(camera, self.crop_boxes(boxes), res=self.crop_model.input_size, up=cfg.up)
-        crops = warp_crops(image_rgb, camera, geom, antialias=cfg.antialias)  # (N, S, S, 3) uint8
-        lap("crop")
-        pred = self.crop_model.predict(crops)
-        lap("model")
-        roi = getattr(pred, "body_roi", None)
-        if roi is not None and cfg.roi_refinement:
-            geom, pred = self._refine(image_rgb, camera, geom, pred, roi)
-            lap("refine")
+        pred = None
+        if hasattr(self.crop_model, "estimate"):  # MeTRAbs: the model's own (official) crop settings
+            joints, joints2d, model_timings = self.crop_model.estimate(image_rgb, camera, boxes, cfg.up)
+            timings.update(model_timings)
+            conf = np.ones(joints.shape[:2], np.float32)
+            t = time.perf_counter()
+        else:
+            geom = crop_geometry(camera, self.crop_boxes(boxes), res=self.crop_model.input_size, up=cfg.up)
+            crops = warp_crops(image_rgb, camera, geom, antialias=cfg.antialias)  # (N, S, S, 3) uint8
+            lap("crop")
+            pred = self.crop_model.predict(crops)
+            lap("model")
+            roi = getattr(pred, "body_roi", None)
+            if roi is not None and cfg.roi_refinement:
+                geom, pred = self._refine(image_rgb, camera, geom, pred, roi)
+                lap("refine")
 
-        n, j = pred.coords2d.shape[:2]
-        conf = pred.confidence if pred.confidence is not None else np.ones((n, j), np.float32)
-        valid = conf >= cfg.fit_min_confidence  # (N, J)
-        joints = reconstruct_in_camera(pred.coords2d, pred.coords3d, geom, valid=valid,
-                                       border_px=cfg.border_px, truncated_weight=cfg.truncated_weight,
-                                       l2_regularizer=cfg.l2_regularizer,
-                                       mix_3d_inside_fov=cfg.mix_3d_inside_fov)  # (N, J, 3) metres, camera
-        joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
-        lap("reconstruct")
+            n, j = pred.coords2d.shape[:2]
+            conf = pred.confidence if pred.confidence is not None else np.ones((n, j), np.float32)
+            valid = conf >= cfg.fit_min_confidence  # (N, J)
+            joints = reconstruct_in_camera(pred.coords2d, pred.coords3d, geom, valid=valid,
+                                           border_px=cfg.border_px, truncated_weight=cfg.truncated_weight,
+                                           l2_regularizer=cfg.l2_regularizer,
+                                           mix_3d_inside_fov=cfg.mix_3d_inside_fov)  # (N, J, 3) m, camera
+            joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
+            lap("reconstruct")
 
         keep = self._select(joints, scores, getattr(pred, "pose_score", None))
         lap("filter")
@@ -229,25 +237,47 @@ def build_default_pipeline(detector: str = "movenet_multipose", crop_model: str 
     (e.g. score_threshold, max_detections, min_box_size; skeleton for MeTRAbs).
     """
     from pose3d_ros.engines import create_engine
+    from pose3d_ros.engines.profiles import engine_role_options
     from pose3d_ros.models import registry
     from pose3d_ros.models.blazepose import BlazePoseCropModel
     from pose3d_ros.models.detector_factory import build_detector
+    from pose3d_ros.models.detector_yolo import YoloDetector
 
-    def make_engine(path: Path):
-        return create_engine(str(path), engine=engine, device=device, precision=precision, **engine_options)
+    def make_engine(path: Path, role: str = "detector"):  # role options: the same as pose3d-build-engines
+        opts = {**engine_role_options(role), **engine_options}
+        return create_engine(str(path), engine=engine, device=device, precision=precision, **opts)
 
-    det = build_detector(detector, make_engine, models_dir, **(detector_options or {}))
+    det_opts = dict(detector_options or {})
+    if detector in registry.MODELS:
+        det = build_detector(detector, make_engine, models_dir, **det_opts)
+    else:
+        if crop_model not in registry.MODELS:  # MeTRAbs with a YOLO detector: the official detector settings
+            from pose3d_ros.models.metrabs import official_detector_options
+
+            for key, value in official_detector_options().items():
+                det_opts.setdefault(key, value)  # explicit options (node parameters) win
+        det = YoloDetector(make_engine(Path(detector)), **det_opts)
+        if det_opts.get("input_size") is None and det.input_size == 640 and _dynamic_input(det.engine):
+            det.input_size = 416  # official YOLOv8 letterbox side (grey padding) when the export allows it
 
     crop_opts = dict(crop_model_options or {})
     if crop_model in registry.MODELS:
         spec = registry.get_spec(crop_model)
-        model = BlazePoseCropModel(make_engine(registry.model_path(crop_model, models_dir)),
+        model = BlazePoseCropModel(make_engine(registry.model_path(crop_model, models_dir), "crop_model"),
                                    input_size=spec.input_size, **crop_opts)
     else:
         from pose3d_ros.models.metrabs import MetrabsCropModel
 
         if config is not None and config.output_skeleton:
             crop_opts.setdefault("skeleton", config.output_skeleton)  # MeTRAbs maps to the set itself
+        if config is not None:
+            crop_opts.setdefault("num_aug", config.num_aug)
         model = MetrabsCropModel.from_file(crop_model, engine=engine, device=device, precision=precision,
-                                           **crop_opts, **engine_options)
+                                           **crop_opts, **{**engine_role_options("crop_model"), **engine_options})
     return Pose3DPipeline(det, model, config)
+
+
+def _dynamic_input(engine) -> bool:
+    """True when the engine's first input has a dynamic (or unknown) spatial size."""
+    shape = (getattr(engine, "input_shapes", None) or {}).get(engine.input_names[0]) or ()
+    return len(shape) != 4 or shape[-1] is None or shape[-1] < 0

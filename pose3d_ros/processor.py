@@ -10,8 +10,10 @@ A frame's path in `FrameProcessor.process`:
    in between, each followed person's pose ROI (the bounding box of their last 2D skeleton, moved by its
    image velocity);
 3. `Pose3DPipeline.process` (pipeline.py): perspective crops -> crop model -> absolute reconstruction;
-4. `Tracker.update` (tracking/tracker.py): ids, smoothing, velocities; people are published from their
-   first detection (state NEW until confirmed).
+4. `DepthFusion.process` (tracking/depth_fusion.py): the floor (TF / parameters / estimate from feet) and each
+   person's metric scale from the network, the height prior and floor contact, applied about the camera centre;
+5. `Tracker.update` (tracking/tracker.py): ids, smoothing, velocities, per-person scale and root covariance;
+   people are published from their first detection (state NEW until confirmed).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from pose3d_ros.core.skeletons import SkeletonDef, get_skeleton
 from pose3d_ros.pipeline import FramePoses, PipelineConfig, Pose3DPipeline, build_default_pipeline
 from pose3d_ros.tracking import Track, Tracker, TrackerConfig, TrackState
 from pose3d_ros.tracking.association import box_iou
+from pose3d_ros.tracking.depth_fusion import DepthFusion, GroundSettings
 
 ROI_MARGIN = 0.1  # pose ROI = 2D skeleton bounding box grown by this fraction of its height on every side
 ROI_DUPLICATE_IOU = 0.3  # a detection overlapping a followed track's ROI this much is that person
@@ -46,7 +49,7 @@ def detector_options(config: Pose3DConfig) -> dict:
 
 def pipeline_config(config: Pose3DConfig) -> PipelineConfig:
     """The Pose3DPipeline settings of `config`."""
-    return PipelineConfig(output_skeleton=config.skeleton_type)
+    return PipelineConfig(output_skeleton=config.skeleton_type, num_aug=config.num_aug)
 
 
 def tracker_config(config: Pose3DConfig, root_joint: int | None) -> TrackerConfig:
@@ -54,6 +57,12 @@ def tracker_config(config: Pose3DConfig, root_joint: int | None) -> TrackerConfi
     return TrackerConfig(min_hits=config.track_min_hits, max_coast_s=config.track_max_coast_s,
                          one_euro_min_cutoff_hz=config.smoothing_min_cutoff_hz,
                          one_euro_beta=config.smoothing_beta, root_joint=root_joint)
+
+
+def ground_settings(config: Pose3DConfig) -> GroundSettings:
+    """The floor settings of `config`."""
+    return GroundSettings(config.ground_plane_source, config.camera_height_m, config.camera_pitch_deg,
+                          config.camera_roll_deg)
 
 
 def build_pipeline(config: Pose3DConfig) -> Pose3DPipeline:
@@ -70,6 +79,15 @@ def build_pipeline(config: Pose3DConfig) -> Pose3DPipeline:
         raise ModelLoadError(f"cannot load models (detector_model={config.detector_model!r}, "
                              f"crop_model={config.crop_model!r}, engine={config.engine!r}, "
                              f"device={config.device!r}): {err}") from err
+
+
+def output_skeleton(pipeline: Pose3DPipeline) -> SkeletonDef:
+    """The published joint set; ModelLoadError (not a KeyError traceback) when it has no definition."""
+    try:
+        return get_skeleton(pipeline.skeleton)
+    except KeyError as err:
+        raise ModelLoadError(f"the crop model's joint set {pipeline.skeleton!r} has no published definition; "
+                             f"set skeleton_type to one the model provides ({err})") from err
 
 
 def describe_engines(pipeline: Pose3DPipeline) -> str:
@@ -135,8 +153,9 @@ class FrameProcessor:
     def __init__(self, config: Pose3DConfig | None = None, pipeline: Pose3DPipeline | None = None):
         self.config = dataclasses.replace(config) if config is not None else Pose3DConfig()
         self.pipeline = pipeline if pipeline is not None else build_pipeline(self.config)
-        self.skeleton: SkeletonDef = get_skeleton(self.pipeline.skeleton)
+        self.skeleton: SkeletonDef = output_skeleton(self.pipeline)
         self.tracker = Tracker(tracker_config(self.config, self.skeleton.root))
+        self.depth = DepthFusion(ground_settings(self.config))  # floor + metric scale (set_tf_plane for TF)
         self._lock = threading.Lock()  # guards config changes against a frame in progress
         self._followed: dict[str, _Followed] = {}
         self._frames_since_detection = 0
@@ -154,12 +173,16 @@ class FrameProcessor:
             for name, value in detector_options(self.config).items():
                 setattr(self.pipeline.detector, name, value)
             self.tracker.config = tracker_config(self.config, self.skeleton.root)
+            if ground_settings(self.config) != self.depth.ground:
+                tf_plane, self.depth = self.depth.tf_plane, DepthFusion(ground_settings(self.config))
+                self.depth.set_tf_plane(tf_plane)
 
     def reset(self) -> list[Track]:
         """End every track (returns their LOST snapshots); the next frame runs the detector."""
         with self._lock:
             self._followed.clear()
             self._uncertain = True
+            self.depth.reset()
             return self.tracker.reset()
 
     def close(self) -> None:
@@ -194,8 +217,12 @@ class FrameProcessor:
                 poses.boxes = (poses.boxes / factor).astype(np.float32)
                 poses.joints2d = (poses.joints2d / factor).astype(np.float32)
             t1 = time.perf_counter()
+            joints, depth = self.depth.process(stamp_s, poses.joints, poses.joints2d * factor, poses.joint_conf,
+                                               self.skeleton.name, cam.K[0, 0], (cam.width, cam.height))
+            poses.joints = joints.astype(np.float32)  # (N, J, 3) metres at the fused metric scale
             tracks = self.tracker.update(stamp_s, poses.joints, poses.boxes, poses.scores, poses.joint_conf,
-                                         poses.joints2d, image_size=(camera.width, camera.height))
+                                         poses.joints2d, image_size=(camera.width, camera.height), depth=depth)
+            self.depth.observe(stamp_s, depth, poses.boxes, tracks)
             self._follow(tracks, stamp_s)
             timings = dict(poses.timings)
             timings["detect"] = timings.get("detect", 0.0) + t_detect
@@ -254,4 +281,4 @@ class FrameProcessor:
 
 
 __all__ = ["FrameProcessor", "FrameResult", "ModelLoadError", "build_pipeline", "describe_engines",
-           "detector_options", "downscale", "pipeline_config", "pose_roi", "tracker_config"]
+           "detector_options", "downscale", "ground_settings", "pipeline_config", "pose_roi", "tracker_config"]

@@ -1,6 +1,8 @@
 """Sample pose3d_msgs messages with awkward values (NaN joints, unicode ids) and a NaN-aware comparer."""
 import math
 
+import numpy as np
+
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Point, Vector3
 from pose3d_msgs.msg import Skeleton3D, Skeleton3DArray, SkeletonInfo
@@ -23,6 +25,7 @@ def sample_skeleton_array() -> Skeleton3DArray:
         s.joint_confidence[3] = NAN
         s.root_position = Point(x=float(k), y=0.9, z=2.5 + k)
         s.root_velocity = Vector3(x=0.5, y=0.0, z=-0.25 * k)
+        s.root_position_covariance = [0.01, 0.0, 0.003, 0.0, 0.01, 0.0, 0.003, 0.0, 0.04 * (k + 1)]  # m^2
         s.box_x, s.box_y, s.box_width, s.box_height = 10.0 + k, 20.5, 80.25, 200.0
         s.keypoints_2d = [Point(x=100.0 + j, y=50.0 + 2 * j, z=0.0) for j in range(19)]
         s.keypoints_2d[3] = Point(x=NAN, y=NAN, z=0.0)
@@ -48,6 +51,8 @@ def assert_msg_equal(a, b, path="msg"):
         assert type(a) is type(b), f"{path}: {type(a)} != {type(b)}"
         for field in a.get_fields_and_field_types():
             assert_msg_equal(getattr(a, field), getattr(b, field), f"{path}.{field}")
+    elif isinstance(a, np.generic):  # elements of fixed-size numeric fields (numpy arrays)
+        assert_msg_equal(a.item(), b.item(), path)
     elif isinstance(a, (list, tuple)) or hasattr(a, "tolist") or type(a).__name__ == "array":
         a, b = list(a), list(b)
         assert len(a) == len(b), f"{path}: length {len(a)} != {len(b)}"

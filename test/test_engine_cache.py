@@ -51,8 +51,11 @@ def test_every_key_component_changes_the_key_and_forces_a_build(tmp_path, caplog
         assert result.built and build.calls == calls + 1, field
         cache.store(KEY, b"restore-original")  # the next change is compared against KEY again
     # components left out of the file name replace the old plan (with a warning) instead of piling up files
-    assert "different onnx_sha256" in caplog.text and "different trt_version" in caplog.text
-    assert "different workspace_mb" in caplog.text
+    assert "different trt_version" in caplog.text and "different workspace_mb" in caplog.text
+    # the model hash is in the name: two models with the same file stem never share (or overwrite) a file
+    same_stem = dataclasses.replace(KEY, onnx_sha256="cd" * 32)
+    assert cache.path_for(same_stem) != cache.path_for(KEY) and KEY.onnx_sha256[:16] in KEY.file_name
+    assert "different onnx_sha256" not in caplog.text
 
 
 def test_cached_engine_is_loaded_and_never_rebuilt_by_default(tmp_path):

@@ -24,12 +24,14 @@ ATOL_PX = ATOL_M * S / 2.2
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    """One release folder exported twice: raw heatmaps and with decoding (uint8 NHWC input)."""
+    """One release folder exported twice: raw heatmaps (float NHWC input, the default for releases) and
+    with decoding (uint8 NHWC input, 5 test-time augmentations)."""
     root = tmp_path_factory.mktemp("export")
     release = write_release(root / "release", random_official_state_dict(J, seed=3), J, S)
     raw, dec = root / "raw" / "metrabs.onnx", root / "dec" / "metrabs.onnx"
     assert main(["--release", str(release), "-o", str(raw)]) == 0
-    assert main(["--release", str(release), "-o", str(dec), "--with-decoding"]) == 0
+    assert main(["--release", str(release), "-o", str(dec), "--with-decoding", "--input-format", "uint8_nhwc",
+                 "--num-aug", "5"]) == 0
     net, _ = load_metrabs(release)
     return net, raw, dec
 
@@ -45,12 +47,13 @@ def sessions(exported):
 
 def test_graph_names_and_dynamic_batch(exported):
     _, raw, dec = exported
-    for path, outputs in ((raw, ["heatmaps"]), (dec, ["coords2d", "coords3d"])):
+    for path, outputs, dtype in ((raw, ["heatmaps"], onnx.TensorProto.FLOAT),
+                                 (dec, ["coords2d", "coords3d"], onnx.TensorProto.UINT8)):
         graph = onnx.load(str(path)).graph
         (inp,) = graph.input
         dims = [d.dim_param or d.dim_value for d in inp.type.tensor_type.shape.dim]
         assert inp.name == "image" and dims == ["batch", S, S, 3]
-        assert inp.type.tensor_type.elem_type == onnx.TensorProto.UINT8
+        assert inp.type.tensor_type.elem_type == dtype
         assert [o.name for o in graph.output] == outputs
         assert all(o.type.tensor_type.shape.dim[0].dim_param == "batch" for o in graph.output)
 
@@ -59,7 +62,13 @@ def test_sidecar(exported):
     _, raw, dec = exported
     info = json.loads(raw.with_suffix(".json").read_text())
     assert info["format"] == "pose3d_ros.metrabs/1" and info["input_size"] == S
-    assert info["input_name"] == "image" and info["input_format"] == "uint8_nhwc"
+    assert info["input_name"] == "image" and info["input_format"] == "float_nhwc" and info["gamma"] == 1.0
+    # the official crop / reconstruction settings of the release config travel with the model
+    st = info["settings"]
+    assert (st["box_scale"], st["square_box"], st["gamma"], st["l2_regularizer"]) == (1.0, False, 0.8, 0.01)
+    assert st["origin"] == "corner" and st["map_after_reconstruction"] and st["poses2d_from_3d"]
+    assert st["centered_stride"] and not st["legacy_centered_stride_bug"] and st["num_aug"] == 1
+    assert json.loads(dec.with_suffix(".json").read_text())["settings"]["num_aug"] == 5
     assert info["output_names"] == ["heatmaps"] and not info["with_decoding"]
     assert info["box_size_m"] == pytest.approx(2.2) and info["heatmap_offset_px"] == 16
     assert info["joint_names"] == [f"pt{i}" for i in range(J)]
@@ -70,7 +79,7 @@ def test_sidecar(exported):
 
 def test_onnx_matches_torch(exported, sessions):
     net, raw, dec = exported
-    raw_diff = verify_onnx(ExportModule(net), raw, (1, 4), sessions[0])
+    raw_diff = verify_onnx(ExportModule(net, "float_nhwc"), raw, (1, 4), sessions[0])
     dec_diff = verify_onnx(ExportModule(net, with_decoding=True), dec, (1, 4), sessions[1])
     print(f"\nparity batch 1+4: heatmaps {raw_diff['heatmaps']:.2e} (logits), "
           f"coords2d {dec_diff['coords2d']:.2e} px, coords3d {dec_diff['coords3d']:.2e} m")
@@ -97,12 +106,16 @@ def test_crop_model_from_file_on_onnxruntime(exported, sessions):
     _, raw, _ = exported
     crops = np.random.default_rng(8).integers(0, 256, (3, S, S, 3), dtype=np.uint8)
     model = MetrabsCropModel.from_file(raw, skeleton="tiny_3", engine="onnxruntime", device="cpu")
-    a = model.predict(crops)  # engines.create_engine + core.decode + skeleton mapping
+    a = model.predict(crops)  # engines.create_engine + core.decode + skeleton mapping (float graph input)
     c2, c3 = sessions[1].run(["coords2d", "coords3d"], {"image": crops})  # (3, J, .) decoded
     assert model.joint_names == ["a", "b", "mid_ab"] and a.coords3d.shape == (3, 3, 3)
     np.testing.assert_allclose(a.coords2d[:, :2], c2[:, :2], atol=ATOL_PX)
     np.testing.assert_allclose(a.coords3d[:, :2], c3[:, :2], atol=ATOL_M)
     np.testing.assert_allclose(a.coords3d[:, 2], a.coords3d[:, :2].mean(1), atol=1e-6)  # one float32 mean: ~1e-7
+    # the official path: float crops, all points, cube-corner origin (the decoded graph is 8-bit: rounded crops)
+    p2, p3 = model.predict_points(crops.astype(np.float32) / 255)
+    np.testing.assert_allclose(p2, c2, atol=ATOL_PX)
+    np.testing.assert_allclose(p3, c3 + 1.1, atol=ATOL_M)
 
 
 def test_cli_errors(tmp_path, capsys):

@@ -123,3 +123,14 @@ def test_ckpt_with_code_is_refused(tmp_path, official_state_dict):
     torch.save({"w": _Evil()}, tmp_path / "ckpt.pt")
     with pytest.raises(ReleaseError, match="tensors-only"):
         load_release(tmp_path)
+
+
+def test_skeleton_infos_pickled_with_protocol_5(tmp_path):
+    """Python 3.8+ default pickles (protocol 5) store arrays through numpy's _frombuffer: accepted."""
+    path = tmp_path / "skeleton_infos.pkl"
+    infos = {"smpl_24": {"names": np.array(["pelv", "lhip"]), "indices": np.arange(2, dtype=np.int32),
+                         "edges": np.array([[0, 1]], np.int64)}}
+    path.write_bytes(pickle.dumps(infos, protocol=5))
+    loaded = load_skeleton_infos(path)["smpl_24"]
+    assert loaded.names == ["pelv", "lhip"] and loaded.indices.tolist() == [0, 1]
+    assert loaded.edges.tolist() == [[0, 1]]

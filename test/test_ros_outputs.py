@@ -26,7 +26,7 @@ def make_track(track_id="4", state=TrackState.TRACKED, z=3.0, nan_joint=None):
     return Track(id=track_id, state=state, age=5, hits=5, confidence=0.7, joints=joints, joint_confidence=conf,
                  root=np.array([0.0, 0.1, z]), root_velocity=np.array([0.5, 0.0, -0.2]),
                  box=np.array([100.0, 50.0, 80.0, 200.0]), keypoints2d=np.tile([[320.0, 240.0]], (J, 1)),
-                 last_stamp=12.5)
+                 last_stamp=12.5, root_covariance=np.array([[0.01, 0.0, 0.002], [0.0, 0.01, 0.0], [0.002, 0.0, 0.09]]))
 
 
 def test_tracks_to_msg_round_trip():
@@ -41,6 +41,7 @@ def test_tracks_to_msg_round_trip():
     np.testing.assert_allclose(people[0]["joints"][3], make_track().joints[3])
     assert np.isnan(people[0]["joints"][2]).all() and np.isnan(people[0]["joint_confidence"][2])
     np.testing.assert_allclose(people[0]["root_velocity"], [0.5, 0.0, -0.2])
+    np.testing.assert_allclose(people[0]["root_covariance"], make_track().root_covariance)  # row-major 3x3
     np.testing.assert_allclose(people[0]["box"], [100, 50, 80, 200])
     assert people[0]["keypoints_2d"].shape == (J, 2)
 
@@ -84,8 +85,12 @@ def test_diagnostics_levels_and_numbers():
         stats.on_received()
         stats.on_processed(0.02 + 0.001 * (i % 3), people=2, tracks=2)
     stats.on_dropped()
+    from pose3d_ros.core.ground import plane_from_params
+
+    stats.ground_plane = plane_from_params(1.25, 10.0).describe()  # what the node sets from DepthFusion
     status = diagnostic_array(stats.snapshot(), "pose3d_node", "cam", None).status[0]
     values = {kv.key: kv.value for kv in status.values}
+    assert values["ground_plane"].startswith("params: height 1.250 m, pitch 10.00 deg")
     assert status.level == bytes([0]) and float(values["input_rate_hz"]) == pytest.approx(30, rel=0.01)
     assert float(values["latency_p50_ms"]) == pytest.approx(21, abs=1.0) and values["dropped_total"] == "1"
     stats.problem("image", ERROR, "dropped image: unsupported image encoding 'foo'")
@@ -101,4 +106,28 @@ def test_tf_maths_rotates_and_translates_tracks():
     moved = transform_track(make_track(nan_joint=1), rotation, np.array([1.0, 2.0, 3.0]))
     np.testing.assert_allclose(moved.root, [1.0 - 0.1, 2.0, 6.0], atol=1e-12)
     np.testing.assert_allclose(moved.root_velocity, [0.0, 0.5, -0.2], atol=1e-12)
+    # the covariance turns with the frame: the long (depth) axis z stays z under a rotation about z
+    np.testing.assert_allclose(moved.root_covariance[2, 2], 0.09) and np.testing.assert_allclose(
+        moved.root_covariance[1, 2], 0.002, atol=1e-12)
     assert np.isnan(moved.joints[1]).all()
+
+
+def test_ground_plane_from_a_tf_transform():
+    from geometry_msgs.msg import Transform
+
+    from pose3d_ros.core.ground import plane_from_params
+    from pose3d_ros.ros.ground_tf import plane_from_tf
+    from scipy.spatial.transform import Rotation
+
+    # Optical frame of a camera 1.3 m up, pitched 15 deg down, in a z-up ground frame looking along +x.
+    base = np.array([[0, 0, 1.0], [-1, 0, 0], [0, -1, 0]])  # columns: optical x, y, z axes in the ground frame
+    pitch = Rotation.from_rotvec([0, np.radians(15.0), 0]).as_matrix()  # about the ground y axis: nose down
+    R = pitch @ base
+    q = Rotation.from_matrix(R).as_quat()  # x, y, z, w
+    tf = Transform()
+    tf.translation.x, tf.translation.y, tf.translation.z = 0.2, -0.1, 1.3
+    tf.rotation.x, tf.rotation.y, tf.rotation.z, tf.rotation.w = map(float, q)
+    plane = plane_from_tf(tf)
+    expect = plane_from_params(1.3, 15.0, 0.0)
+    np.testing.assert_allclose(plane.normal, expect.normal, atol=1e-9)
+    assert plane.offset == pytest.approx(1.3) and plane.source == "tf"

@@ -123,14 +123,20 @@ def test_missing_tensorrt_gives_an_install_message(monkeypatch, tmp_path, capsys
 def test_build_command_reads_the_params_file(tmp_path, capsys):
     params = tmp_path / "pose3d.yaml"
     params.write_text("pose3d_node:\n  ros__parameters:\n    crop_model: models/crop.onnx\n"
-                      "    detector_model: models/det.onnx\n    precision: fp16\n    batch_max: 32\n"
+                      "    detector_model: ssdlite_person\n    precision: fp16\n    batch_max: 32\n"
                       "    engine_cache_dir: /tmp/engines\n    unrelated: 3\n")
-    args = build_engines.parse_args(["--params-file", str(params), "--batch-opt", "4", "--model", "x.onnx"])
+    args = build_engines.parse_args(["--params-file", str(params), "--model", "x.onnx"])
     models, common = build_engines.collect(args)
-    assert models == [("models/det.onnx", {"batch_min": 1, "batch_opt": 1, "batch_max": 1}),
-                      ("models/crop.onnx", {}), ("x.onnx", {})]
-    assert common["precision"] == "fp16" and common["batch_max"] == 32 and common["batch_opt"] == 4
+    from pose3d_ros.models.registry import model_path
+
+    node_crop = {"batch_min": 1, "batch_opt": 8, "batch_max": 16, "workspace_mb": 1024}  # the node's profiles
+    assert models == [(str(model_path("ssdlite_person")),  # registry names resolve to the embedded file
+                       {"batch_min": 1, "batch_opt": 1, "batch_max": 1, "workspace_mb": 1024}),
+                      ("models/crop.onnx", node_crop), ("x.onnx", node_crop)]  # batch_max: not a node parameter
+    assert common["precision"] == "fp16" and common["device"] == "cuda"
     assert common["cache_dir"] == "/tmp/engines" and common["rebuild"] is False
+    flags = build_engines.collect(build_engines.parse_args(["--crop-model", "c.onnx", "--batch-opt", "4"]))[0]
+    assert flags == [("c.onnx", {**node_crop, "batch_opt": 4})]  # an explicit flag still wins
     assert build_engines.main([]) == 2 and "no models" in capsys.readouterr().err
 
 

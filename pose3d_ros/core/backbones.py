@@ -12,8 +12,11 @@ table (their ``backbone.1.*`` keys are the keys of these modules):
   Batch-norm epsilon 1e-3. With ``centered_stride`` the stride-2 depthwise conv of the last
   downsampling stage pads 0 before and 2 after ("bottom-right stride"), as the official models do.
 - ResNet-50 (v1.5, stride in the 3x3 conv): ``conv1, bn1, layer1..layer4`` with bottlenecks
-  ``conv1..3, bn1..3, downsample.0/.1``. No official MeTRAbs PyTorch release has this backbone; the
-  names are torchvision's, so ImageNet ``resnet50`` weights load after prefixing ``backbone.1.``.
+  ``conv1..3, bn1..3, downsample.0/.1``. No official MeTRAbs PyTorch release has this backbone and no
+  weights for it are supported: it is for random-init benchmarks and own training only. Its input is
+  the ``x*2-1`` of the other backbones; torchvision's ImageNet weights (mean/std normalisation) and the
+  official TF ResNet models (their own preprocessing) are not drop-in compatible, even though the
+  parameter names follow torchvision's.
 """
 from __future__ import annotations
 

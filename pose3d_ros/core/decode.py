@@ -15,10 +15,12 @@ Cell index -> crop pixels (2D): `pixel = index * stride + pixel_offset`; the def
 `stride / 2` is the official "centred stride" convention (cell k of 8 at 256 px -> 32 k + 16).
 
 Cell index -> metres (3D volume, a cube of side `box_size_m` = 2.2 m): x, y use the same pixel
-positions scaled by `box_size_m / res`; z = `d / (D - 1) * box_size_m`. The origin is then moved to
-the cube centre (`box_size_m / 2` on each axis), or to joint `root_index` when one is given. The
-result is root-relative metres in the crop's virtual-camera axes (x right, y down, z forward), up
-to the reference point that absolute reconstruction recovers anyway.
+positions scaled by `box_size_m / res`; z = `d / (D - 1) * box_size_m`. That is the official
+output, with the origin at the cube **corner** (every value in [0, box_size_m]; `origin="corner"`).
+The default `origin="centre"` moves it to the cube centre (`box_size_m / 2` on each axis); a
+`root_index` makes the points relative to that joint. The result is metres in the crop's
+virtual-camera axes (x right, y down, z forward), relative to a reference point that absolute
+reconstruction recovers anyway (the official reconstruction solves with the corner origin).
 """
 from __future__ import annotations
 
@@ -58,17 +60,23 @@ def cells_to_crop_pixels(cells, stride: float, pixel_offset: float | None = None
     return cells * stride + off
 
 
+ORIGINS = ("centre", "corner")
+
+
 def cells_to_metric(cells, res: int, stride: float, depth: int, box_size_m: float = 2.2,
-                    pixel_offset: float | None = None):
-    """(..., 3) volume cell indices -> (..., 3) metres with the origin at the cube centre."""
+                    pixel_offset: float | None = None, origin: str = "centre"):
+    """(..., 3) volume cell indices -> (..., 3) metres, origin at the cube centre or corner."""
+    if origin not in ORIGINS:
+        raise ValueError(f"origin must be one of {ORIGINS}, got {origin!r}")
     xy = cells_to_crop_pixels(cells[..., :2], stride, pixel_offset) * (box_size_m / res)
     z = cells[..., 2:] * (box_size_m / (depth - 1))
+    shift = box_size_m / 2 if origin == "centre" else 0.0
     out = xy, z
     if type(cells).__module__.startswith("torch"):
         import torch
 
-        return torch.cat(out, -1) - box_size_m / 2
-    return np.concatenate(out, axis=-1) - box_size_m / 2
+        return torch.cat(out, -1) - shift
+    return np.concatenate(out, axis=-1) - shift
 
 
 def _split_head(logits, n_joints: int, depth: int):
@@ -83,12 +91,13 @@ def _split_head(logits, n_joints: int, depth: int):
 
 def decode_metrabs_head(logits: np.ndarray, n_joints: int, *, res: int, depth: int = 8,
                         box_size_m: float = 2.2, pixel_offset: float | None = None,
-                        root_index: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+                        root_index: int | None = None,
+                        origin: str = "centre") -> tuple[np.ndarray, np.ndarray]:
     """Split and decode a MeTRAbs 1x1-conv head output (numpy).
 
     logits: (N, J + D*J, H, W) float (layout in the module docstring). res: crop side in pixels.
     Returns coords2d (N, J, 2) crop pixels and coords3d (N, J, 3) metres, virtual-camera axes,
-    relative to the cube centre or to joint `root_index`.
+    relative to the cube centre (or corner, `origin="corner"`) or to joint `root_index`.
     """
     logits = np.asarray(logits)
     logits = logits.astype(np.result_type(logits.dtype, np.float32), copy=False)
@@ -96,7 +105,7 @@ def decode_metrabs_head(logits: np.ndarray, n_joints: int, *, res: int, depth: i
     stride = res / logits.shape[-1]
     coords2d = cells_to_crop_pixels(soft_argmax_2d(lg2d), stride, pixel_offset)  # (N, J, 2)
     cells3d = soft_argmax_3d(np.moveaxis(lg3d, 1, 2))  # (N, J, 3)
-    coords3d = cells_to_metric(cells3d, res, stride, depth, box_size_m, pixel_offset)
+    coords3d = cells_to_metric(cells3d, res, stride, depth, box_size_m, pixel_offset, origin)
     if root_index is not None:
         coords3d = coords3d - coords3d[:, root_index:root_index + 1]
     return coords2d, coords3d
@@ -104,7 +113,7 @@ def decode_metrabs_head(logits: np.ndarray, n_joints: int, *, res: int, depth: i
 
 def decode_metrabs_head_torch(logits, n_joints: int, *, res: int, depth: int = 8,
                               box_size_m: float = 2.2, pixel_offset: float | None = None,
-                              root_index: int | None = None):
+                              root_index: int | None = None, origin: str = "centre"):
     """Torch twin of `decode_metrabs_head` (ONNX-exportable: softmax, sums, matmuls only)."""
     import torch
 
@@ -120,7 +129,7 @@ def decode_metrabs_head_torch(logits, n_joints: int, *, res: int, depth: int = 8
     p3 = p3.reshape(n, n_joints, depth, h, w)
     cells3d = torch.stack([p3.sum((2, 3)) @ ax_w, p3.sum((2, 4)) @ ax_h, p3.sum((3, 4)) @ ax_d], -1)
     coords2d = cells_to_crop_pixels(cells2d, stride, pixel_offset)
-    coords3d = cells_to_metric(cells3d, res, stride, depth, box_size_m, pixel_offset)
+    coords3d = cells_to_metric(cells3d, res, stride, depth, box_size_m, pixel_offset, origin)
     if root_index is not None:
         coords3d = coords3d - coords3d[:, root_index:root_index + 1]
     return coords2d, coords3d

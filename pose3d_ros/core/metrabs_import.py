@@ -55,7 +55,8 @@ class MetrabsConfig:
     input_size: int  # crop side S in pixels (proc_side)
     depth: int = 8  # D, depth bins of the metric volume
     box_size_m: float = 2.2  # side of the metric cube, metres (box_size_mm / 1000)
-    centered_stride: bool = True  # bottom-right padding of the last stride-2 conv
+    centered_stride: bool = True  # bottom-right padding of the last stride-2 conv; FoV window offset
+    legacy_centered_stride_bug: bool = False  # config flag: heatmap cells +stride/2 once more
     heatmap_offset_px: float = 16.0  # crop px of heatmap cell 0's centre; cell i at 32*i + offset
     mix_3d_inside_fov: float = 0.5  # blending weight of the reconstruction step (for core.reconstruct)
 
@@ -128,7 +129,7 @@ def read_config(path: str | Path) -> MetrabsConfig:
     return MetrabsConfig(
         backbone=_BACKBONE_ALIASES[name], input_size=int(raw["proc_side"]),
         depth=int(raw.get("depth", 8)), box_size_m=float(raw.get("box_size_mm", 2200)) / 1000.0,
-        centered_stride=centered,
+        centered_stride=centered, legacy_centered_stride_bug=legacy,
         # Upstream adds stride/2 once per flag: cells sit at 32*i + 16 with either flag set.
         heatmap_offset_px=(STRIDE // 2) * (int(centered) + int(legacy)),
         mix_3d_inside_fov=float(raw.get("mix_3d_inside_fov", 0.5)))
@@ -143,7 +144,9 @@ class _SafeUnpickler(pickle.Unpickler):
         ("collections", "OrderedDict"), ("_codecs", "encode"),
         ("numpy", "ndarray"), ("numpy", "dtype"),
         ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")}
+        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+        # protocol 5 pickles arrays as _frombuffer(bytearray, dtype, shape, order)
+        ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer")}
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in self._ALLOWED or (module == "numpy.dtypes" and name.endswith("DType")):

@@ -87,12 +87,14 @@ class InputAdapter(nn.Module):
     ``input_format``:
         ``"uint8_nhwc"``: (N, S, S, 3) uint8 RGB, as perspective crops come out of OpenCV;
             also the cheapest host-to-GPU copy (a quarter of float32).
+        ``"float_nhwc"``: (N, S, S, 3) float32 RGB in [0, 1], e.g. the official linear-light crops
+            with their gamma already applied (lossless, unlike an 8-bit copy);
         ``"float_nchw"``: (N, 3, S, S) float32 RGB already normalised to [-1, 1].
-    ``gamma``: exponent applied to ``x`` in [0, 1] before normalising (uint8 input only; the
-    official multi-person pipeline uses 0.8 with one augmentation, 1.0 leaves pixels unchanged).
+    ``gamma``: exponent applied to ``x`` in [0, 1] before normalising (uint8 / float_nhwc input; 1.0
+    leaves pixels unchanged, which is right when the crop stage applies the gamma itself).
     """
 
-    FORMATS = ("uint8_nhwc", "float_nchw")
+    FORMATS = ("uint8_nhwc", "float_nhwc", "float_nchw")
 
     def __init__(self, input_format: str = "uint8_nhwc", gamma: float = 1.0):
         super().__init__()
@@ -104,7 +106,9 @@ class InputAdapter(nn.Module):
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         if self.input_format == "float_nchw":
             return image
-        x = image.permute(0, 3, 1, 2).float() * (1.0 / 255.0)  # (N, 3, S, S) in [0, 1]
+        x = image.permute(0, 3, 1, 2).float()  # (N, 3, S, S)
+        if self.input_format == "uint8_nhwc":
+            x = x * (1.0 / 255.0)  # in [0, 1]
         if self.gamma != 1.0:
             x = x.pow(self.gamma)
         return x * 2.0 - 1.0

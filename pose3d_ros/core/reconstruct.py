@@ -100,3 +100,69 @@ def reconstruct_in_camera(coords2d: np.ndarray, coords3d_rel: np.ndarray, geom: 
     virt = reconstruct_absolute(np.asarray(coords2d, np.float64), np.asarray(coords3d_rel, np.float64),
                                 geom.K, res=geom.res, **kwargs)
     return crop_to_camera(virt, geom)
+
+
+def fov_window(res: int, stride: int = 32, centered_stride: bool = True,
+               border_factor: float = 0.75) -> tuple[float, float]:
+    """Official field-of-view window [lower, upper] in crop pixels (both limits included).
+
+    ``[border_factor * stride + off, res - border_factor * stride + off]`` with ``off = -stride/2``
+    when the stride is not centred: [8, 216] for the S-256 release, [24, 360] for L-384.
+    """
+    off = 0.0 if centered_stride else -stride / 2
+    return border_factor * stride + off, res - border_factor * stride + off
+
+
+def reconstruct_official(coords2d, coords3d_rel, K, *, fov: tuple[float, float],
+                         l2_regularizer: float = 1e-2, truncated_weight: float = 1e-4,
+                         mix_3d_inside_fov: float = 0.5, valid=None):
+    """Absolute points in each crop's virtual camera, solved as the official MeTRAbs code does.
+
+    One weighted least-squares problem per crop (numpy, float64): point j gives the rows
+    ``tx - nx tz = nx z - x`` and ``ty - ny tz = ny z - y`` with weight ``in_fov + truncated_weight``
+    (``in_fov``: u and v inside the window ``fov``, limits included), plus three rows
+    ``sqrt(l2_regularizer) * I`` with target 0. The ``-n`` column and the right-hand side are each
+    divided by their RMS over the crop's valid points first, and the result scaled back. Points inside
+    the window are then blended: ``mix (rel + t) + (1 - mix) (nx, ny, 1) (z + tz)``.
+
+    coords2d: (N, P, 2) crop pixels; coords3d_rel: (N, P, 3) any length unit, virtual-camera axes,
+    relative to any reference point (the official origin is the cube corner); K: (N, 3, 3) crop
+    intrinsics; valid: optional (N, P) bool (NaN inputs are invalid too and come out NaN).
+    Returns abs (N, P, 3) in the unit of coords3d_rel, t (N, 3) and in_fov (N, P) bool.
+    """
+    c2 = np.asarray(coords2d, np.float64)
+    rel = np.asarray(coords3d_rel, np.float64)
+    ok = np.isfinite(c2).all(-1) & np.isfinite(rel).all(-1)  # (N, P)
+    if valid is not None:
+        ok &= np.asarray(valid, bool)
+    c2 = np.where(ok[..., None], c2, 0.0)
+    rel = np.where(ok[..., None], rel, 0.0)
+    Kinv = np.linalg.inv(np.asarray(K, np.float64))  # (N, 3, 3)
+    n = np.einsum("nij,npj->npi", Kinv[:, :2, :2], c2) + Kinv[:, None, :2, 2]  # (N, P, 2) normalised
+    lo, hi = fov
+    in_fov = ((c2 >= lo) & (c2 <= hi)).all(-1) & ok  # (N, P)
+    w2 = np.where(ok, (in_fov + truncated_weight) ** 2, 0.0)  # (N, P) squared row weights
+    count = np.maximum(2 * ok.sum(-1), 1)  # (N,) rows of valid points
+    s2 = np.sqrt((n * n * ok[..., None]).sum((1, 2)) / count)  # (N,) RMS of the -n column
+    b = n * rel[..., 2:] - rel[..., :2]  # (N, P, 2) right-hand side
+    sb = np.sqrt((b * b * ok[..., None]).sum((1, 2)) / count)  # (N,) RMS of the right-hand side
+    s2 = np.where(s2 > 1e-12, s2, 1.0)
+    sb = np.where(sb > 1e-12, sb, 1.0)
+    un, bn = n / s2[:, None, None], b / sb[:, None, None]
+    lam = l2_regularizer
+    sw = w2.sum(-1)  # (N,)
+    su, sv = (w2 * un[..., 0]).sum(-1), (w2 * un[..., 1]).sum(-1)
+    suu = (w2 * (un * un).sum(-1)).sum(-1)
+    zero = np.zeros_like(sw)
+    M = np.stack([np.stack([sw + lam, zero, -su], -1), np.stack([zero, sw + lam, -sv], -1),
+                  np.stack([-su, -sv, suu + lam], -1)], -2)  # (N, 3, 3) normal equations
+    r = np.stack([(w2 * bn[..., 0]).sum(-1), (w2 * bn[..., 1]).sum(-1),
+                  -(w2 * (un * bn).sum(-1)).sum(-1)], -1)  # (N, 3)
+    tn = np.linalg.solve(M, r[..., None])[..., 0]  # (N, 3) normalised translation
+    t = np.stack([tn[:, 0] * sb, tn[:, 1] * sb, tn[:, 2] * sb / s2], -1)  # (N, 3)
+    abs3d = rel + t[:, None, :]  # (N, P, 3)
+    depth = abs3d[..., 2:]
+    abs2d = np.concatenate([n * depth, depth], -1)  # back-projection at depth z + tz
+    out = np.where(in_fov[..., None], mix_3d_inside_fov * abs3d + (1 - mix_3d_inside_fov) * abs2d,
+                   abs3d)
+    return np.where(ok[..., None], out, np.nan), t, in_fov

@@ -1,10 +1,12 @@
 """On-disk cache of built engines (TensorRT plans), safe across processes.
 
-A cached engine is `<cache_dir>/<model>.<precision>.b<min>-<opt>-<max>.<gpu>.engine` plus a JSON sidecar
-`<same>.engine.json` holding the full `EngineKey`, the byte size and the sha256 of the engine bytes. The
-engine is valid only if the sidecar's key equals the wanted key and size and sha256 match the file;
-otherwise it is rebuilt with a warning (the file name deliberately omits the ONNX hash and the TensorRT
-version, so that a new model or a TensorRT upgrade replaces the old plan instead of piling up files).
+A cached engine is `<cache_dir>/<model>.<onnx sha256[:16]>.<precision>.b<min>-<opt>-<max>.<gpu>.engine` plus
+a JSON sidecar `<same>.engine.json` holding the full `EngineKey`, the byte size and the sha256 of the engine
+bytes. The engine is valid only if the sidecar's key equals the wanted key and size and sha256 match the file;
+otherwise it is rebuilt with a warning. The model hash in the name keeps two models with the same file stem
+apart; the TensorRT version is left out, so that an upgrade replaces the old plan instead of piling up files.
+`make_key` is the one function that computes a key (the node's engine creation and pose3d-build-engines
+both reach it through `tensorrt_engine.engine_key`).
 Builds run under an exclusive `fcntl.flock` on `<same>.engine.lock`: a second process waits, then loads
 what the first wrote. Files are written to a temporary name and `os.replace`d, so no reader sees half a file.
 The builder is injected (`build(progress) -> bytes`), so all of this is tested without TensorRT.
@@ -53,8 +55,17 @@ class EngineKey:
         """Cache file name: readable, stable across model and TensorRT versions (see module docstring)."""
         gpu = re.sub(r"[^a-z0-9]+", "_", self.gpu_name.lower()).strip("_")[:40] or "gpu"
         model = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.model_name)[:80] or "model"
-        return (f"{model}.{self.precision}.b{self.batch_min}-{self.batch_opt}-{self.batch_max}."
-                f"{gpu}_sm{self.compute_capability.replace('.', '')}.engine")
+        return (f"{model}.{self.onnx_sha256[:16]}.{self.precision}.b{self.batch_min}-{self.batch_opt}-"
+                f"{self.batch_max}.{gpu}_sm{self.compute_capability.replace('.', '')}.engine")
+
+
+def make_key(onnx_path: str | os.PathLike, precision: str, batch_profile: tuple[int, int, int],
+             workspace_mb: int, trt_version: str, gpu_name: str, compute_capability: str) -> EngineKey:
+    """The cache key of an ONNX file built with these settings on this GPU and TensorRT."""
+    b_min, b_opt, b_max = batch_profile
+    return EngineKey(model_name=Path(onnx_path).stem, onnx_sha256=file_sha256(onnx_path), trt_version=trt_version,
+                     gpu_name=gpu_name, compute_capability=compute_capability, precision=precision,
+                     batch_min=int(b_min), batch_opt=int(b_opt), batch_max=int(b_max), workspace_mb=int(workspace_mb))
 
 
 @dataclass

@@ -27,7 +27,7 @@ from .base import (
     check_onnx_file,
     onnx_io,
 )
-from .engine_cache import CachedEngine, EngineCache, EngineKey, atomic_write, file_sha256
+from .engine_cache import CachedEngine, EngineCache, EngineKey, atomic_write, make_key
 
 LOG = logging.getLogger(__name__)
 
@@ -184,10 +184,9 @@ def engine_key(trt: Any, torch: Any, onnx_path: Path, cfg: EngineConfig, profile
     """The cache key of `onnx_path` built with `cfg` on `device` with this TensorRT."""
     batches = sorted({shapes[i][0] for shapes in profile.values() for i in range(3)})
     major, minor = torch.cuda.get_device_capability(device)
-    return EngineKey(model_name=onnx_path.stem, onnx_sha256=file_sha256(onnx_path), trt_version=trt.__version__,
-                     gpu_name=torch.cuda.get_device_name(device), compute_capability=f"{major}.{minor}",
-                     precision=cfg.precision, batch_min=batches[0], batch_opt=cfg.batch_opt if len(batches) > 1
-                     else batches[0], batch_max=batches[-1], workspace_mb=cfg.workspace_mb)
+    opt = cfg.batch_opt if len(batches) > 1 else batches[0]
+    return make_key(onnx_path, cfg.precision, (batches[0], opt, batches[-1]), cfg.workspace_mb, trt.__version__,
+                    torch.cuda.get_device_name(device), f"{major}.{minor}")
 
 
 def ensure_engine(trt: Any, torch: Any, onnx_path: Path, cfg: EngineConfig, profile: dict, device: Any,

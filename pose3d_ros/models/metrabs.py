@@ -1,7 +1,8 @@
 """MeTRAbs crop model on an inference engine (the CropModel protocol of models/base.py).
 
 The network file is written by ``pose3d-export``; its JSON sidecar (``MetrabsModelInfo``) says how
-to feed it and how to read its outputs. With decoding exported, the engine returns ``coords2d`` /
+to feed it, how to read its outputs, and (``settings``, ``MetrabsSettings``) how the official code
+crops, reconstructs and maps around it; ``models.metrabs_estimator`` runs that part. With decoding exported, the engine returns ``coords2d`` /
 ``coords3d`` directly; without, it returns the raw ``heatmaps`` and ``core.decode`` soft-argmaxes
 them on the CPU. Points are then optionally mapped to an output skeleton by the release's
 ``joint_transform_matrix`` columns (a linear map; applied to 2D too, which is exact for affine
@@ -20,6 +21,45 @@ from pose3d_ros.core.decode import decode_metrabs_head
 from pose3d_ros.models.base import CropPrediction
 
 FORMAT = "pose3d_ros.metrabs/1"
+DEFAULT_SKELETONS = ("smpl_24", "h36m_17", "coco_19")  # skeleton_type "": first of these the model has
+
+
+@dataclass
+class MetrabsSettings:
+    """Crop, reconstruction and mapping settings that travel with a MeTRAbs model (official defaults).
+
+    The official code uses the detector box as given, resamples in linear light with a 2x2-average
+    pyramid, re-encodes with gamma 0.8 at num_aug = 1, solves the reference point with the cube corner
+    as origin, lambda = 1e-2 and the field-of-view window below, maps the internal points through the
+    joint_transform_matrix after reconstruction and reports poses2d as projections of the 3D.
+    """
+
+    box_scale: float = 1.0  # crop side / box side (official: the box as is)
+    square_box: bool = False  # square the box around its centre first (official: no)
+    linear_light: bool = True  # resample in linear light, (u8/255)**2.2, then crop**(gamma/2.2)
+    gamma: float = 0.8  # output gamma at num_aug = 1 (gammas = linspace(0.6, 1.0, num_aug))
+    max_pyramid_level: int = 2  # antialiasing: 2x2 average pyramid levels 0..2
+    l2_regularizer: float = 1e-2  # reconstruction Tikhonov weight (official 1e-2)
+    truncated_weight: float = 1e-4  # row weight added to in_fov (official in_fov + 1e-4)
+    stride: int = 32  # heatmap stride, crop pixels
+    centered_stride: bool = True  # config centered_stride
+    legacy_centered_stride_bug: bool = False  # config legacy_centered_stride_bug
+    fov_border_factor: float = 0.75  # window [f*stride + off, S - f*stride + off], off = -stride/2 if not centred
+    origin: str = "corner"  # decoded 3D origin given to the reconstruction: cube "corner" (official) | "centre"
+    mix_3d_inside_fov: float = 0.5  # blend of 3D-based and 2D-based points inside the window
+    map_after_reconstruction: bool = True  # joint_transform_matrix after (official) or before reconstruction
+    poses2d_from_3d: bool = True  # 2D output = projection of the 3D (official) or the heatmap 2D
+    num_aug: int = 1  # test-time augmentations (official API default 5; 1 = no rotation/flip/scale)
+
+    def fov_window(self, res: int) -> tuple[float, float]:
+        """[lower, upper] crop pixels of the field-of-view window (limits included)."""
+        from pose3d_ros.core.reconstruct import fov_window
+
+        return fov_window(res, self.stride, self.centered_stride, self.fov_border_factor)
+
+    def replace(self, **changes: Any) -> "MetrabsSettings":
+        values = {**asdict(self), **changes}
+        return MetrabsSettings(**values)
 
 
 class _Runs(Protocol):
@@ -38,6 +78,9 @@ class MetrabsModelInfo:
     heatmap_stride_px: int = 32  # crop pixels per heatmap cell
     heatmap_offset_px: float = 16.0  # crop pixel of cell 0's centre
     mix_3d_inside_fov: float = 0.5  # reconstruction blending weight from the release config
+    centered_stride: bool = True  # release config centered_stride (network padding, FoV window)
+    legacy_centered_stride_bug: bool = False  # release config (moves heatmap cells by stride/2)
+    settings: dict[str, Any] = field(default_factory=dict)  # MetrabsSettings fields; {} = official
     input_name: str = "image"
     input_format: str = "uint8_nhwc"  # uint8_nhwc: (N,S,S,3) uint8 RGB | float_nchw: (N,3,S,S)
     normalisation: str = "x = (u8 / 255) ** gamma; input = x * 2 - 1"
@@ -66,10 +109,35 @@ class MetrabsModelInfo:
             raise ValueError(f"{path}: format {raw.get('format')!r}, expected {FORMAT!r}")
         return cls(**raw)
 
+    def crop_settings(self) -> MetrabsSettings:
+        """The model's MetrabsSettings: official defaults for its stride flags, then ``settings``."""
+        base = MetrabsSettings(stride=self.heatmap_stride_px, centered_stride=self.centered_stride,
+                               legacy_centered_stride_bug=self.legacy_centered_stride_bug,
+                               mix_3d_inside_fov=self.mix_3d_inside_fov)
+        return base.replace(**self.settings)
+
+    def default_skeleton(self) -> str | None:
+        """Output set for skeleton_type "": the first of DEFAULT_SKELETONS the model has, else None."""
+        return next((s for s in DEFAULT_SKELETONS if s in self.skeletons), None)
+
+
+def official_detector_options() -> dict[str, Any]:
+    """YoloDetector options of the official MeTRAbs pipeline (YOLOv8, 416 px letterbox, grey padding):
+    score 0.3, NMS IoU 0.7, no cap on the number of people (1000 stands for none)."""
+    return {"score_threshold": 0.3, "nms_iou": 0.7, "max_detections": 1000}
+
 
 def sidecar_path(model_path: str | Path) -> Path:
     """``model.onnx`` -> ``model.json``."""
     return Path(model_path).with_suffix(".json")
+
+
+def mirror_indices(names: list[str]) -> np.ndarray:
+    """(P,) index of each point's mirror image: a leading 'l' <-> 'r' swapped, else the point itself."""
+    pos = {n: i for i, n in enumerate(names)}
+    swap = {"l": "r", "r": "l"}
+    return np.array([pos.get(swap.get(n[:1], "") + n[1:], i) if n[:1] in swap else i
+                     for i, n in enumerate(names)], np.int64)
 
 
 class MetrabsCropModel:
@@ -85,10 +153,21 @@ class MetrabsCropModel:
     """
 
     def __init__(self, engine: _Runs, info: MetrabsModelInfo, skeleton: str | None = None,
-                 joint_transform: np.ndarray | None = None, root_joint: str | None = None):
+                 joint_transform: np.ndarray | None = None, root_joint: str | None = None,
+                 settings: MetrabsSettings | None = None, num_aug: int | None = None):
         self.engine = engine
         self.info = info
         self.input_size = info.input_size
+        self.settings = settings or info.crop_settings()
+        if num_aug is not None:
+            self.settings = self.settings.replace(num_aug=int(num_aug))
+        if self.settings.num_aug < 1:
+            raise ValueError(f"num_aug must be >= 1, got {self.settings.num_aug}")
+        if self.settings.linear_light and info.input_format == "uint8_nhwc" and info.gamma != 1.0:
+            raise ValueError(f"this export applies gamma {info.gamma} in its graph, but the crops "
+                             "already carry the gamma; re-export with pose3d-export (--gamma 1)")
+        self.point_names = list(info.joint_names)  # (P,) internal points
+        self.mirror = mirror_indices(self.point_names)  # (P,) left <-> right
         self._matrix = None  # (P, J) float32 or None (identity)
         if skeleton is None:
             self.skeleton = f"metrabs_{info.num_points}"
@@ -114,21 +193,68 @@ class MetrabsCropModel:
     @classmethod
     def from_file(cls, model_path: str | Path, skeleton: str | None = None,
                   root_joint: str | None = None, engine: str = "auto", device: str = "auto",
-                  precision: str = "fp32", **engine_options: Any) -> "MetrabsCropModel":
+                  precision: str = "fp32", num_aug: int | None = None,
+                  **engine_options: Any) -> "MetrabsCropModel":
         """Load an exported .onnx and its sidecar through ``engines.create_engine``."""
         from pose3d_ros.engines import create_engine
 
         info = MetrabsModelInfo.load(sidecar_path(model_path))
+        if skeleton is None:
+            skeleton = info.default_skeleton()  # skeleton_type "": smpl_24 where the model has it
         matrix = None
         if skeleton is not None and info.joint_transform_file:
             matrix = np.load(Path(model_path).parent / info.joint_transform_file, allow_pickle=False)
         runner = create_engine(model_path, engine=engine, device=device, precision=precision,
                                **engine_options)
-        return cls(runner, info, skeleton, matrix, root_joint)
+        return cls(runner, info, skeleton, matrix, root_joint, num_aug=num_aug)
+
+    @property
+    def point_matrix(self) -> np.ndarray | None:
+        """(P, J) float32 map from the P internal points to the output joints (None = identity)."""
+        return self._matrix
+
+    def predict_points(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Float crops (N, S, S, 3) in [0, 1] (gamma applied) -> the P internal points.
+
+        Returns coords2d (N, P, 2) float64 crop pixels and coords3d (N, P, 3) float64 metres in the
+        crop's virtual-camera axes, origin ``settings.origin`` (official: the metric cube's corner).
+        """
+        s = self.input_size
+        if crops.ndim != 4 or crops.shape[1:] != (s, s, 3):
+            raise ValueError(f"crops must be (N, {s}, {s}, 3), got {crops.shape}")
+        p = self.info.num_points
+        if len(crops) == 0:
+            return np.zeros((0, p, 2)), np.zeros((0, p, 3))
+        fmt = self.info.input_format
+        if fmt == "uint8_nhwc":
+            x = np.round(np.clip(crops, 0.0, 1.0) * 255.0).astype(np.uint8)  # 8-bit export: lossy
+        elif fmt == "float_nhwc":
+            x = np.ascontiguousarray(crops, np.float32)
+        else:
+            x = np.ascontiguousarray((crops.astype(np.float32) * 2.0 - 1.0).transpose(0, 3, 1, 2))
+        out = self.engine.run({self.info.input_name: x})
+        if self.info.with_decoding:
+            coords2d = np.asarray(out["coords2d"], np.float64)  # (N, P, 2) px
+            coords3d = np.asarray(out["coords3d"], np.float64)  # (N, P, 3) m, cube centre
+            if self.settings.origin == "corner":
+                coords3d = coords3d + self.info.box_size_m / 2
+        else:
+            coords2d, coords3d = decode_metrabs_head(
+                out["heatmaps"], p, res=s, depth=self.info.depth, box_size_m=self.info.box_size_m,
+                pixel_offset=self.info.heatmap_offset_px, origin=self.settings.origin)
+        return np.asarray(coords2d, np.float64), np.asarray(coords3d, np.float64)
+
+    def estimate(self, image_rgb: np.ndarray, camera, boxes: np.ndarray, up=(0.0, -1.0, 0.0)):
+        """Official multi-person step for one image: see ``models.metrabs_estimator.estimate``."""
+        from pose3d_ros.models.metrabs_estimator import estimate
+
+        return estimate(self, image_rgb, camera, boxes, up)
 
     def _feed(self, crops: np.ndarray) -> np.ndarray:
         if self.info.input_format == "uint8_nhwc":
             return np.ascontiguousarray(crops)
+        if self.info.input_format == "float_nhwc":  # the graph applies its gamma and *2-1
+            return np.ascontiguousarray(crops.astype(np.float32) / 255.0)
         x = (crops.astype(np.float32) / 255.0) ** self.info.gamma  # (N, S, S, 3) in [0, 1]
         return np.ascontiguousarray((x * 2.0 - 1.0).transpose(0, 3, 1, 2))  # (N, 3, S, S)
 

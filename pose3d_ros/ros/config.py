@@ -11,6 +11,7 @@ from pose3d_ros.config import Pose3DConfig
 
 QOS_RELIABILITY = ("best_effort", "reliable")
 ENGINES = ("auto", "tensorrt", "onnxruntime", "torch")
+GROUND_PLANE_SOURCES = ("auto", "tf", "params", "estimate", "off")  # = tracking.depth_fusion's
 PRECISIONS = ("fp32", "fp16", "int8")
 
 
@@ -23,6 +24,7 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
     "detector_type": ("Detector output format: auto, ssd or yolo (YOLOv8/11 ONNX export)", ("auto", "ssd", "yolo"), False),
     "crop_model": ("3D crop model: registry name (blazepose_full/lite/heavy) or exported MeTRAbs .onnx", None, False),
     "skeleton_type": ("Output joint set (coco_19, h36m_17, smpl_24, blazepose_33); empty = model's own", None, False),
+    "num_aug": ("MeTRAbs test-time augmentations (1 = none, 5 = official: rotations, scales, flips, gammas)", (1, 16), False),
     "engine": ("Inference engine", ENGINES, False),
     "device": ("Inference device: cpu, cuda or cuda:N", None, False),
     "precision": ("Inference precision (fp16/int8 need a GPU)", PRECISIONS, False),
@@ -46,6 +48,15 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
     "track_max_coast_s": ("Seconds a track is predicted without detections before LOST", (0.0, 10.0), True),
     "smoothing_min_cutoff_hz": ("One-Euro cutoff at rest, Hz (lower = smoother)", (0.01, 100.0), True),
     "smoothing_beta": ("One-Euro speed coefficient, Hz per m/s (higher = less lag)", (0.0, 100.0), True),
+    "ground_plane_source": ("Where the floor comes from: auto (tf, then params, then estimate), tf, params, "
+                            "estimate (people's feet over time) or off (no metric depth correction; quote it, "
+                            "'off', or YAML reads a boolean)",
+                            GROUND_PLANE_SOURCES, True),
+    "ground_frame": ("With tf: frame whose z = 0 plane is the floor, z up (e.g. base_footprint)", None, True),
+    "camera_height_m": ("Camera optical centre above the floor, metres (0 = unknown)", (0.0, 100.0), True),
+    "camera_pitch_deg": ("Optical axis below the horizontal, degrees (positive = looking down)", (-90.0, 90.0), True),
+    "camera_roll_deg": ("Rotation about the optical axis, degrees (positive = the world appears turned "
+                        "clockwise in the image)", (-90.0, 90.0), True),
     "publish_markers": ("Publish ~/markers", None, True),
     "publish_debug_image": ("Publish ~/debug_image", None, True),
     "publish_tf": ("Broadcast REP-155 TF frames body_<id> on /tf", None, False),

@@ -39,6 +39,9 @@ def track_to_msg(track) -> Skeleton3D:
     msg.joints = _points(joints)
     msg.joint_confidence = np.asarray(track.joint_confidence, np.float32).tolist()
     msg.root_position = Point(**dict(zip("xyz", np.asarray(track.root, np.float64).tolist())))
+    cov = getattr(track, "root_covariance", None)  # (3, 3) m^2 or None
+    msg.root_position_covariance = np.zeros(9).tolist() if cov is None else (
+        np.asarray(cov, np.float64).reshape(9).tolist())
     msg.root_velocity = Vector3(**dict(zip("xyz", np.asarray(track.root_velocity, np.float64).tolist())))
     msg.box_x, msg.box_y, msg.box_width, msg.box_height = np.asarray(track.box, np.float64).tolist()
     msg.keypoints_2d = _points_2d(track.keypoints2d, len(joints))
@@ -73,6 +76,7 @@ def skeletons_from_msg(msg: Skeleton3DArray) -> list[dict]:
             "joint_confidence": np.asarray(s.joint_confidence, np.float64),
             "root": np.array([s.root_position.x, s.root_position.y, s.root_position.z]),
             "root_velocity": np.array([s.root_velocity.x, s.root_velocity.y, s.root_velocity.z]),
+            "root_covariance": np.asarray(s.root_position_covariance, np.float64).reshape(3, 3),
             "box": np.array([s.box_x, s.box_y, s.box_width, s.box_height], np.float64),
             "keypoints_2d": np.array([[p.x, p.y] for p in s.keypoints_2d], np.float64).reshape(-1, 2),
         })

@@ -43,6 +43,7 @@ class NodeStats:
         self._problems: dict[str, tuple[int, str, float]] = {}  # key -> (level, message, last time)
         self.engine = ""
         self.models = ""
+        self.ground_plane = ""  # floor source and plane in use (DepthFusion.describe)
         self.tracks = 0
         self.state = "active"  # lifecycle state; while not active the status says so instead of "no images"
 
@@ -106,6 +107,7 @@ class NodeStats:
                 "tracks": self.tracks,
                 "engine": self.engine,
                 "models": self.models,
+                "ground_plane": self.ground_plane,
                 "problems": problems,
                 "state": self.state,
                 "seconds_since_image": now - self._received[-1] if self._received else float("inf"),
@@ -138,7 +140,7 @@ def diagnostic_array(snapshot: dict, node_name: str, hardware_id: str, stamp, st
                               hardware_id=hardware_id)
     keys = ("input_rate_hz", "processed_rate_hz", "received_total", "processed_total", "dropped_total",
             "skipped_unsubscribed", "bad_input_total", "latency_p50_ms", "latency_p95_ms", "people", "tracks",
-            "engine", "models")
+            "engine", "models", "ground_plane")
     status.values = [KeyValue(key=k, value=f"{v:.2f}" if isinstance(v, float) else cap(v))
                      for k in keys for v in [snapshot[k]]]
     return DiagnosticArray(header=Header(stamp=stamp) if stamp is not None else Header(), status=[status])

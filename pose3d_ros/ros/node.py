@@ -42,6 +42,7 @@ from pose3d_ros.ros import conversions
 from pose3d_ros.ros.camera_info import CameraModel
 from pose3d_ros.ros.config import PARAMETERS, NodeConfig, config_from_values, validate
 from pose3d_ros.ros.diagnostics import ERROR, WARN, NodeStats, cap, diagnostic_array
+from pose3d_ros.ros.ground_tf import GroundTf
 from pose3d_ros.ros.image_conversion import (ImageConversionError, decode_compressed, image_to_rgb, max_decode_pixels,
                                              rgb_to_image_fields)
 from pose3d_ros.ros.inputs import CameraInput, StampGate
@@ -77,6 +78,7 @@ class Pose3DNode(LifecycleNode):
         self._worker: threading.Thread | None = None
         self._stop = False
         self._subs, self._pubs, self._timer, self._diag_pub, self.tf = [], [], None, None, None
+        self.ground_tf: GroundTf | None = None  # floor from TF, created with the other interfaces on configure
         self.camera: CameraInput | None = None  # CameraInfo (last good one), created on configure
         self.stamps = StampGate(self._report)
         self._last_log: dict[str, float] = {}  # problem kind -> monotonic time of its last log line
@@ -207,6 +209,7 @@ class Pose3DNode(LifecycleNode):
         self._timer = self.create_timer(c.diagnostics_period_s, self._publish_diagnostics)
         self.tf = TfOutput(self, publish_tf=c.publish_tf, target_frame=c.target_frame, timeout_s=c.tf_timeout_s,
                            report=self._report)
+        self.ground_tf = GroundTf(self, c.ground_plane_source)  # the floor from TF (needs tf2_ros)
 
     def _destroy_io(self) -> None:
         for sub in self._subs:
@@ -220,6 +223,7 @@ class Pose3DNode(LifecycleNode):
         if self.tf is not None:
             self.tf.destroy()
         self._subs, self._pubs, self._timer, self._diag_pub, self.tf = [], [], None, None, None
+        self.ground_tf = None
         self.camera = None
 
     def _on_image(self, msg, compressed: bool) -> None:
@@ -286,7 +290,10 @@ class Pose3DNode(LifecycleNode):
         camera = self.camera.camera_for(rgb.shape[1], rgb.shape[0], c.allow_default_fov, c.default_fov_deg)
         if camera is None:
             return
+        if self.ground_tf is not None:
+            self.processor.depth.set_tf_plane(self.ground_tf.lookup(msg.header, self.config.ground_frame))
         result = self.processor.process(rgb, camera, stamp)
+        self.stats.ground_plane = self.processor.depth.describe()
         if result.factor != 1.0:
             self._report("downscale", WARN, f"images of {camera.width}x{camera.height} downscaled by "
                                             f"{result.factor:.2f} (max_image_side {c.max_image_side})")

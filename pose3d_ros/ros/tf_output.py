@@ -34,10 +34,12 @@ def transform_points(points: np.ndarray, rotation: np.ndarray, translation: np.n
 
 
 def transform_track(track, rotation: np.ndarray, translation: np.ndarray):
-    """A copy of a tracking.Track with joints, root and velocity expressed in the target frame."""
+    """A copy of a tracking.Track with joints, root, velocity and root covariance in the target frame."""
+    cov = getattr(track, "root_covariance", None)  # (3, 3) m^2
+    turned = {} if cov is None else {"root_covariance": rotation @ cov @ rotation.T}
     return replace(track, joints=transform_points(track.joints, rotation, translation),
                    root=transform_points(track.root, rotation, translation),
-                   root_velocity=track.root_velocity @ rotation.T)
+                   root_velocity=track.root_velocity @ rotation.T, **turned)
 
 
 def body_frame(joints: np.ndarray, skeleton: SkeletonDef) -> tuple[np.ndarray, np.ndarray] | None:

@@ -1,9 +1,12 @@
 """pose3d-build-engines: build the TensorRT engines of a configuration ahead of time (minutes on a Jetson).
 
 Models and settings come from a ROS 2 params file (`pose3d_node: ros__parameters:` keys detector_model,
-crop_model, precision, batch_min/opt/max, engine_cache_dir, device, workspace_mb) and/or flags; flags win.
-The node then finds the engines in the cache and starts at once. Exit status: 0 built or already cached,
-1 a model failed, 2 TensorRT or a GPU is missing, or nothing to build.
+crop_model, precision, engine_cache_dir, device) and/or flags; flags win. Models are registry names (e.g.
+ssdlite_person, blazepose_full) or ONNX paths. Batch profiles and workspace sizes are the node's own
+(`engines.profiles.engine_role_options`: detector 1/1/1, crop model 1/8/16, 1024 MiB), and the cache key
+comes from the same function as the node's, so the node then finds the engines in the cache and starts at
+once; --batch-*/--workspace-mb override that for other users of the cache (the node would then rebuild).
+Exit status: 0 built or already cached, 1 a model failed, 2 TensorRT or a GPU is missing, or nothing to build.
 """
 from __future__ import annotations
 
@@ -14,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 NODE_NAMES = ("/**", "pose3d_node", "/pose3d_node")  # merged in this order: node-specific keys win
-PARAM_KEYS = ("detector_model", "crop_model", "precision", "batch_min", "batch_opt", "batch_max",
-              "engine_cache_dir", "device", "workspace_mb")
+PARAM_KEYS = ("detector_model", "crop_model", "precision", "engine_cache_dir", "device")  # node parameters
 
 
 def read_params_file(path: str | Path) -> dict[str, Any]:
@@ -35,9 +37,10 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="pose3d-build-engines", description=__doc__.splitlines()[0])
     p.add_argument("--params-file", help="ROS 2 params YAML (e.g. config/pose3d.yaml)")
-    p.add_argument("--model", action="append", default=[], help="extra ONNX model to build (repeatable)")
-    p.add_argument("--detector-model", help="detector ONNX (built with batch 1/1/1 unless its batch is fixed)")
-    p.add_argument("--crop-model", help="crop-model ONNX (built with the batch profile)")
+    p.add_argument("--model", action="append", default=[],
+                   help="extra crop-model ONNX or registry name to build (repeatable)")
+    p.add_argument("--detector-model", help="detector: registry name or ONNX (the node's detector profile)")
+    p.add_argument("--crop-model", help="crop model: registry name or ONNX (the node's crop-model profile)")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"))
     p.add_argument("--batch-min", type=int)
     p.add_argument("--batch-opt", type=int)
@@ -53,26 +56,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def collect(args: argparse.Namespace) -> tuple[list[tuple[str, dict]], dict[str, Any]]:
     """(model path, per-model options) to build, and the common engine options, from file and flags."""
+    from pose3d_ros.engines.profiles import engine_role_options, resolve_model
+
     params = read_params_file(args.params_file) if args.params_file else {}
     flag = {"precision": args.precision, "batch_min": args.batch_min, "batch_opt": args.batch_opt,
             "batch_max": args.batch_max, "workspace_mb": args.workspace_mb, "engine_cache_dir": args.cache_dir,
             "device": args.device, "detector_model": args.detector_model, "crop_model": args.crop_model}
     params.update({k: v for k, v in flag.items() if v is not None})
-    common = {k: params[k] for k in ("precision", "batch_min", "batch_opt", "batch_max", "workspace_mb")
-              if k in params}
-    if "engine_cache_dir" in params:
+    common: dict[str, Any] = {"precision": params["precision"]} if "precision" in params else {}
+    if params.get("engine_cache_dir"):
         common["cache_dir"] = params["engine_cache_dir"]
     if args.int8_calibration_cache:
         common["int8_calibration_cache"] = args.int8_calibration_cache
     common["timing_cache"] = not args.no_timing_cache
     common["rebuild"] = args.rebuild
     common["device"] = params.get("device", "cuda")
+    if common["device"] in ("cpu", "auto"):
+        common["device"] = "cuda"  # engines are built on the GPU even if the params file says cpu
+    overrides = {k: params[k] for k in ("batch_min", "batch_opt", "batch_max", "workspace_mb") if k in params}
+
+    def options(role: str) -> dict:
+        return {**engine_role_options(role), **overrides}
+
     models = []
     if params.get("detector_model"):
-        models.append((str(params["detector_model"]), {"batch_min": 1, "batch_opt": 1, "batch_max": 1}))
+        models.append((resolve_model(str(params["detector_model"])), options("detector")))
     if params.get("crop_model"):
-        models.append((str(params["crop_model"]), {}))
-    models += [(m, {}) for m in args.model]
+        models.append((resolve_model(str(params["crop_model"])), options("crop_model")))
+    models += [(resolve_model(m), options("crop_model")) for m in args.model]
     return models, common
 
 
@@ -84,8 +95,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         models, common = collect(args)
-    except (OSError, ValueError) as exc:
-        print(f"pose3d-build-engines: cannot read --params-file {args.params_file!r}: {exc}", file=sys.stderr)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"pose3d-build-engines: cannot read the configuration (--params-file {args.params_file!r}): {exc}",
+              file=sys.stderr)
         return 2
     if not models:
         print("pose3d-build-engines: no models: give --params-file with detector_model/crop_model, "

@@ -14,6 +14,7 @@ both sides.  Two rows per sequence: ``frame`` scores the per-frame pipeline outp
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import time
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from pose3d_ros.config import Pose3DConfig
+from pose3d_ros.eval.depth_metrics import DepthEvaluator, true_plane
 from pose3d_ros.eval.metrics import MetricsConfig, SequenceEvaluator, summarize
 from pose3d_ros.tools.bench import machine_line as platform_summary
 
@@ -74,11 +76,28 @@ def gt_frame(seq, f: int, gt_idx: np.ndarray):
             ignore)
 
 
-def evaluate_sequence(seq, processor, mcfg_keys, gt_idx, pred_idx, max_frames=None, oracle_boxes=False) -> dict:
+FLOORS = ("camera", "estimate", "estimate-height", "off")  # --floor choices
+
+
+def floor_config(config, seq, floor: str):
+    """`config` with the floor settings of --floor for sequence `seq`: camera = its true height, pitch and
+    roll as parameters; estimate = from people's feet (height unknown); estimate-height = from feet with the
+    true height given; off = no depth correction."""
+    truth = true_plane(seq.meta)
+    pitch, roll = truth.tilt_deg()
+    source = {"camera": "params", "estimate": "estimate", "estimate-height": "estimate", "off": "off"}[floor]
+    height = truth.offset if floor in ("camera", "estimate-height") else 0.0
+    return dataclasses.replace(config, ground_plane_source=source, camera_height_m=height,
+                               camera_pitch_deg=pitch if floor == "camera" else 0.0,
+                               camera_roll_deg=roll if floor == "camera" else 0.0)
+
+
+def evaluate_sequence(seq, processor, mcfg_keys, gt_idx, pred_idx, max_frames=None, oracle_boxes=False,
+                      floor: str = "camera") -> dict:
     """Runs the frame processor (fresh tracks) over one sequence; returns evaluators and stage timings.
 
     oracle_boxes: crop the GT visible boxes of the non-ignored people instead of detecting (isolates the pose
-    and root errors from detection errors).
+    and root errors from detection errors). floor: one of FLOORS (see floor_config).
     """
     from pose3d_ros.tracking import TrackState
 
@@ -86,7 +105,11 @@ def evaluate_sequence(seq, processor, mcfg_keys, gt_idx, pred_idx, max_frames=No
     mcfg = MetricsConfig(root_indices=(keys.index("lhip"), keys.index("rhip")))
     fps = float(seq.meta["config"]["fps"])
     cam = camera_of(seq)
+    processor.apply(floor_config(processor.config, seq, floor))
     processor.reset()
+    depth_ev = DepthEvaluator(true_plane(seq.meta))
+    hips = [keys.index("lhip"), keys.index("rhip")]
+    ankles = [seq.joint_names.index("left_ankle"), seq.joint_names.index("right_ankle")]
     frame_ev, track_ev = SequenceEvaluator(mcfg, fps), SequenceEvaluator(mcfg, fps)
     timings: dict[str, list[float]] = {}
     n = seq.num_frames if max_frames is None else min(seq.num_frames, max_frames)
@@ -105,7 +128,11 @@ def evaluate_sequence(seq, processor, mcfg_keys, gt_idx, pred_idx, max_frames=No
         t_j = np.array([t.joints[pred_idx] for t in live]).reshape(len(live), len(pred_idx), 3)
         t_b = np.array([t.box for t in live], np.float64).reshape(len(live), 4)
         track_ev.add_frame(g_j, g_b, g_id, g_ign, t_j, t_b, [t.id for t in live])
-    return {"frame": frame_ev, "tracked": track_ev, "frames": n,
+        present = np.flatnonzero(seq.gt["present"][f])
+        feet_out = ~seq.gt["joint_in_image"][f, present][:, ankles].any(axis=1)  # (G,)
+        depth_ev.add_frame(float(seq.gt["stamps"][f]), g_j[:, hips].mean(axis=1), g_b, g_ign, feet_out, live,
+                           t_j[:, hips].mean(axis=1), processor.depth.plane())
+    return {"frame": frame_ev, "tracked": track_ev, "depth": depth_ev.summary(), "frames": n,
             "timings_ms": {k: 1e3 * float(np.median(v)) for k, v in timings.items()}}
 
 
@@ -152,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="detector score threshold (default: the node's detection_threshold)")
     p.add_argument("--engine", default=DEFAULTS.engine)
     p.add_argument("--device", default=DEFAULTS.device)
+    p.add_argument("--floor", choices=FLOORS, default="camera",
+                   help="floor for the metric depth: camera = the sequence's true camera height/pitch/roll as "
+                        "parameters, estimate = from people's feet, estimate-height = from feet with the true "
+                        "height, off = no depth correction (default: camera)")
     p.add_argument("--max-frames", type=int, default=None, help="evaluate at most this many frames per sequence")
     p.add_argument("--out-json", type=Path, default=None)
     p.add_argument("--out-md", type=Path, default=None)
@@ -180,11 +211,13 @@ def run(args: argparse.Namespace) -> dict:
                     "compared_joints": keys, "sequences": {}}
     rows, frame_evs, track_evs = [], [], []
     for seq in seqs:
-        res = evaluate_sequence(seq, processor, keys, gt_idx, pred_idx, args.max_frames, args.oracle_boxes)
+        res = evaluate_sequence(seq, processor, keys, gt_idx, pred_idx, args.max_frames, args.oracle_boxes,
+                                args.floor)
         name = seq.path.name
         s_frame, s_track = res["frame"].summary(), res["tracked"].summary()
         report["sequences"][name] = {"frames": res["frames"], "people": int(len(seq.gt["ids"])),
-                                     "frame": s_frame, "tracked": s_track, "timings_ms": res["timings_ms"],
+                                     "frame": s_frame, "tracked": s_track, "depth": res["depth"],
+                                     "timings_ms": res["timings_ms"],
                                      "scene": {k: seq.meta["config"][k] for k in ("seed", "people", "hfov_deg")}
                                      | {"camera_K": seq.gt["K"].tolist(), "dist": seq.gt["dist"].tolist()}}
         rows += [(name, "frame", s_frame), (name, "tracked", s_track)]

@@ -4,14 +4,18 @@
     pose3d-export --random-init --backbone efficientnetv2-s --num-joints 24 --input-size 256 -o x.onnx
 
 ONNX tensors (batch axis 0 named ``batch`` is dynamic; everything else is fixed):
-    input  ``image``: (N, S, S, 3) uint8 RGB (``--input-format uint8_nhwc``, default: crops as they
-           come from OpenCV, a quarter of the float copy; the graph does /255, gamma, *2-1), or
-           (N, 3, S, S) float32 already in [-1, 1] (``float_nchw``).
+    input  ``image``: (N, S, S, 3) float32 in [0, 1] (``--input-format float_nhwc``, default for
+           ``--release``: the official linear-light crops without loss; the graph does *2-1),
+           (N, S, S, 3) uint8 RGB (``uint8_nhwc``, default for ``--random-init``: a quarter of the
+           copy; the graph does /255, gamma, *2-1, and the official crops are rounded to 8 bit), or
+           (N, 3, S, S) float32 in [-1, 1] (``float_nchw``).
     output ``heatmaps``: (N, (1+D)*J, S/32, S/32) float32 raw head logits (layout in core.decode);
            with ``--with-decoding`` instead ``coords2d`` (N, J, 2) crop pixels and ``coords3d``
            (N, J, 3) metres, origin at the metric cube centre (core.decode soft-argmax).
-Files written: ``OUT.onnx``, ``OUT.json`` (``models.metrabs.MetrabsModelInfo``) and, for a release
-with skeletons, ``OUT.joints.npy`` (the (P, M) joint_transform_matrix).
+Files written: ``OUT.onnx``, ``OUT.json`` (``models.metrabs.MetrabsModelInfo``, with the official
+crop / reconstruction settings of the release config in ``settings``; ``--num-aug`` stores the
+test-time augmentation count) and, for a release with skeletons, ``OUT.joints.npy`` (the (P, M)
+joint_transform_matrix). The crop stage applies gamma 0.8 itself, so the graph's ``--gamma`` stays 1.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import argparse
 import shutil
 import sys
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +61,8 @@ class ExportModule(nn.Module):
         s, g = self.net.input_size, torch.Generator().manual_seed(seed)
         if self.adapter.input_format == "uint8_nhwc":
             return torch.randint(0, 256, (batch, s, s, 3), generator=g, dtype=torch.uint8)
+        if self.adapter.input_format == "float_nhwc":
+            return torch.rand((batch, s, s, 3), generator=g)
         return torch.rand((batch, 3, s, s), generator=g) * 2 - 1
 
     def forward(self, image: torch.Tensor):
@@ -116,8 +123,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, required=True, help="output .onnx path")
     p.add_argument("--with-decoding", action="store_true",
                    help="include soft-argmax decoding: outputs coords2d (px), coords3d (m)")
-    p.add_argument("--input-format", choices=InputAdapter.FORMATS, default="uint8_nhwc")
+    p.add_argument("--input-format", choices=InputAdapter.FORMATS, default=None,
+                   help="default: float_nhwc for --release (the official crops without loss), "
+                        "uint8_nhwc for --random-init (a quarter of the copy; crops rounded to 8 bit)")
     p.add_argument("--gamma", type=float, default=1.0, help="x**gamma on [0,1] pixels (uint8 input)")
+    p.add_argument("--num-aug", type=int, default=1,
+                   help="test-time augmentations stored in the sidecar (1; 5 = the official API default)")
     p.add_argument("--opset", type=int, default=DEFAULT_OPSET)
     p.add_argument("--verify", action="store_true",
                    help="compare onnxruntime with torch at batch 1 and 4 and print max abs diff")
@@ -147,7 +158,8 @@ def _release_net(folder: Path, out: Path) -> tuple[MetrabsNet, MetrabsModelInfo]
     info = MetrabsModelInfo(
         backbone=cfg.backbone, input_size=cfg.input_size, num_points=rel.num_points,
         depth=cfg.depth, box_size_m=cfg.box_size_m, heatmap_offset_px=cfg.heatmap_offset_px,
-        mix_3d_inside_fov=cfg.mix_3d_inside_fov, joint_names=rel.joint_names,
+        mix_3d_inside_fov=cfg.mix_3d_inside_fov, centered_stride=cfg.centered_stride,
+        legacy_centered_stride_bug=cfg.legacy_centered_stride_bug, joint_names=rel.joint_names,
         joint_edges=rel.joint_edges.tolist(), source=str(folder.resolve()),
         skeletons={name: {"joint_names": s.names, "edges": s.edges.tolist(),
                           "indices": s.indices.tolist()} for name, s in rel.skeletons.items()})
@@ -173,12 +185,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # bad --random-init sizes
         print(f"pose3d-export: {exc}", file=sys.stderr)
         return 2
+    if args.input_format is None:
+        args.input_format = "uint8_nhwc" if args.random_init else "float_nhwc"
     module = ExportModule(net, args.input_format, args.gamma, args.with_decoding,
                           info.box_size_m, info.heatmap_offset_px)
     tmp = out.with_suffix(".onnx.partial")
     export_onnx(module, tmp, args.opset)
     shutil.move(tmp, out)  # a crashed export never leaves a half-written .onnx behind
     info.input_format, info.gamma = args.input_format, args.gamma
+    info.settings = asdict(info.crop_settings().replace(num_aug=args.num_aug))
     info.with_decoding, info.output_names = args.with_decoding, module.output_names
     info.outputs_doc = (
         "coords2d (N,J,2) float32 crop pixels; coords3d (N,J,3) float32 metres, origin at the "

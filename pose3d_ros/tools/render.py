@@ -125,11 +125,28 @@ def summarize(frames: list[dict], published_frames: int, diagnostics: list[dict]
         "latency_ms_p50": float(np.percentile(latencies, 50) * 1e3) if len(frames) else float("nan"),
         "latency_ms_p95": float(np.percentile(latencies, 95) * 1e3) if len(frames) else float("nan"),
     }
+    summary["root_jump_m_per_100ms_p50"] = root_jump(frames)
     if diagnostics:
         last = diagnostics[-1]
         summary["dropped_frames"] = int(last.get("dropped_total", 0))
         summary["engine"] = last.get("engine", "")
     return summary
+
+
+def root_jump(frames: list[dict], period_s: float = 0.1) -> float:
+    """Median root displacement of measured tracks between consecutive processed frames, scaled to one
+    `period_s` interval (10 Hz by default), metres; NaN without such pairs."""
+    last: dict[str, tuple[float, np.ndarray]] = {}
+    jumps = []
+    for frame in frames:
+        for p in frame["people"]:
+            if p["state"] == LOST or not np.isfinite(p["root"]).all():
+                continue
+            prev = last.get(p["id"])
+            if prev is not None and frame["stamp"] > prev[0]:
+                jumps.append(np.linalg.norm(p["root"] - prev[1]) * period_s / (frame["stamp"] - prev[0]))
+            last[p["id"]] = (frame["stamp"], p["root"])
+    return float(np.median(jumps)) if jumps else float("nan")
 
 
 def write_summary(summary: dict, path: Path) -> str:

@@ -3,8 +3,10 @@
 INPUT: a video file, a folder of images, an image, or a rosbag2 folder (Image or CompressedImage + CameraInfo
 topics; chosen with --image-topic / --camera-info-topic, else found by type). Intrinsics: from the bag's
 CameraInfo, --intrinsics FILE (ROS camera_calibration YAML, or JSON with K, D, width, height), or the
-default field of view (--fov). OUTPUT by extension: .json (per frame: index, stamp, people with id, joints
-[[x, y, z]] metres, joints_2d, box, confidence), .mcap (the node's messages) or .mp4 (annotated video).
+default field of view (--fov). The floor for metric depth: --camera-height / --camera-pitch / --camera-roll,
+else estimated from people's feet. OUTPUT by extension: .json (per frame: index, stamp, people with id, joints
+[[x, y, z]] metres, joints_2d, box, confidence, root_covariance: 9 values row-major, m^2), .mcap (the node's
+messages) or .mp4 (annotated video).
 Exits non-zero when nothing could be processed.
 """
 from __future__ import annotations
@@ -111,7 +113,9 @@ def person_json(track) -> dict:
     return {"id": track.id, "state": int(track.state), "confidence": round(float(track.confidence), 4),
             "joints": nan_to_none(track.joints),
             "joints_2d": nan_to_none(track.keypoints2d) if track.keypoints2d is not None else None,
-            "box": [round(float(v), 2) for v in track.box]}
+            "box": [round(float(v), 2) for v in track.box],
+            "root_covariance": None if track.root_covariance is None else [
+                round(float(v), 6) for v in np.asarray(track.root_covariance).reshape(9)]}
 
 
 class McapOutput:
@@ -175,6 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skeleton-type", default="")
     parser.add_argument("--engine", default=DEFAULTS.engine)
     parser.add_argument("--device", default=DEFAULTS.device)
+    parser.add_argument("--camera-height", type=float, default=0.0,
+                        help="camera optical centre above the floor, metres (default 0: unknown, the floor is "
+                             "estimated from people's feet and scaled by the height prior)")
+    parser.add_argument("--camera-pitch", type=float, default=0.0,
+                        help="with --camera-height: optical axis below the horizontal, degrees (positive down)")
+    parser.add_argument("--camera-roll", type=float, default=0.0,
+                        help="with --camera-height: about the optical axis, degrees (positive = the world appears "
+                             "turned clockwise)")
+    parser.add_argument("--ground-plane-source", default=DEFAULTS.ground_plane_source,
+                        choices=("auto", "params", "estimate", "off"),
+                        help="auto: the parameters when --camera-height is given, else the estimate")
     parser.add_argument("--max-frames", type=int, default=None)
     parser.add_argument("--no-progress", action="store_true")
     return parser
@@ -183,7 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace):
     """The Pose3DConfig of a pose3d-run command line: the node's defaults with the given options."""
     return Pose3DConfig(detector_model=args.detector, crop_model=args.crop_model, skeleton_type=args.skeleton_type,
-                        engine=args.engine, device=args.device)
+                        engine=args.engine, device=args.device, ground_plane_source=args.ground_plane_source,
+                        camera_height_m=args.camera_height, camera_pitch_deg=args.camera_pitch,
+                        camera_roll_deg=args.camera_roll)
 
 
 def main(argv=None) -> int:

@@ -2,8 +2,8 @@
 
 - `OneEuroFilter`: adaptive low-pass filter (Casiez et al., CHI 2012) vectorised over joints. Its cutoff
   rises with the speed of each joint, so slow joints are smoothed hard and fast ones follow with little lag.
-- `ConstantVelocityKalman`: constant-velocity Kalman filter for a 3D point, one independent 2-state filter
-  per axis (position, velocity); gives the root position in metres and its velocity in m/s.
+- `ConstantVelocityKalman`: constant-velocity Kalman filter for a 3D point (position, velocity, full 6x6
+  covariance) that takes a full 3x3 measurement covariance; gives the root in metres and its velocity in m/s.
 
 Both accept NaN measurements (unknown values) and then keep their previous estimate.
 """
@@ -90,27 +90,44 @@ class OneEuroFilter:
 
 
 class ConstantVelocityKalman:
-    """Constant-velocity Kalman filter for one 3D point, decoupled per axis.
+    """Constant-velocity Kalman filter for one 3D point with a full covariance.
 
-    State per axis: position (m) and velocity (m/s). Process noise: white acceleration with standard deviation
-    `accel_std` (m/s^2, continuous spectral density accel_std^2); measurement noise per axis `meas_std` (m).
+    State: position (3,) metres and velocity (3,) m/s; covariance `P` (6, 6) in that order. Process noise: white
+    acceleration with standard deviation `accel_std` (m/s^2, continuous spectral density accel_std^2) on each
+    axis; measurement noise: a full (3, 3) covariance per update (e.g. long along the camera ray, from the depth
+    fusion) or the fixed per-axis `meas_std`.
     """
 
-    def __init__(self, position: np.ndarray, meas_std: np.ndarray, accel_std: float, init_velocity_std: float):
+    def __init__(self, position: np.ndarray, meas_std: np.ndarray, accel_std: float, init_velocity_std: float,
+                 position_cov: np.ndarray | None = None):
         """Args:
             position: (3,) first measurement, metres.
-            meas_std: (3,) measurement standard deviation per axis, metres.
+            meas_std: (3,) default measurement standard deviation per axis, metres.
             accel_std: process noise, m/s^2.
             init_velocity_std: prior standard deviation of the unknown initial velocity, m/s.
+            position_cov: (3, 3) covariance of the first measurement, m^2 (default diag(meas_std^2)).
         """
-        self.pos = np.asarray(position, dtype=np.float64).copy()  # (3,) metres
-        self.vel = np.zeros(3)  # (3,) m/s
-        self.r = np.asarray(meas_std, dtype=np.float64) ** 2  # (3,) m^2
+        self.x = np.concatenate([np.asarray(position, dtype=np.float64).reshape(3), np.zeros(3)])  # (6,)
+        self.r = np.diag(np.asarray(meas_std, dtype=np.float64) ** 2)  # (3, 3) m^2
         self.q = float(accel_std) ** 2  # (m/s^2)^2 per Hz
-        # Covariance per axis as its three distinct entries: pp (m^2), pv (m^2/s), vv (m^2/s^2).
-        self.pp = self.r.copy()
-        self.pv = np.zeros(3)
-        self.vv = np.full(3, float(init_velocity_std) ** 2)
+        self.P = np.zeros((6, 6))  # (6, 6): m^2, m^2/s, m^2/s^2 blocks
+        self.P[:3, :3] = self.r if position_cov is None else np.asarray(position_cov, np.float64)
+        self.P[3:, 3:] = np.eye(3) * float(init_velocity_std) ** 2
+
+    @property
+    def pos(self) -> np.ndarray:
+        """(3,) position, metres."""
+        return self.x[:3]
+
+    @property
+    def vel(self) -> np.ndarray:
+        """(3,) velocity, m/s."""
+        return self.x[3:]
+
+    @property
+    def pos_cov(self) -> np.ndarray:
+        """(3, 3) position covariance, m^2."""
+        return self.P[:3, :3]
 
     def predicted(self, dt: float) -> np.ndarray:
         """(3,) position predicted dt seconds ahead, metres (state unchanged)."""
@@ -118,25 +135,24 @@ class ConstantVelocityKalman:
 
     def predict(self, dt: float) -> None:
         """Advance the state by dt seconds (dt >= 0)."""
+        F = np.eye(6)
+        F[:3, 3:] = np.eye(3) * dt
         q = self.q
-        self.pos = self.pos + self.vel * dt
-        self.pp = self.pp + 2.0 * dt * self.pv + dt * dt * self.vv + q * dt**3 / 3.0
-        self.pv = self.pv + dt * self.vv + q * dt**2 / 2.0
-        self.vv = self.vv + q * dt
+        Q = np.kron(np.array([[dt**3 / 3.0, dt**2 / 2.0], [dt**2 / 2.0, dt]]) * q, np.eye(3))  # (6, 6)
+        self.x = F @ self.x
+        self.P = F @ self.P @ F.T + Q
 
-    def update(self, z: np.ndarray) -> None:
-        """Correct with a position measurement z (3,) metres; NaN axes are skipped."""
+    def update(self, z: np.ndarray, cov: np.ndarray | None = None) -> None:
+        """Correct with a position measurement z (3,) metres and its (3, 3) covariance (m^2; default the
+        fixed per-axis noise); NaN axes are skipped."""
         z = np.asarray(z, dtype=np.float64)
-        ok = np.isfinite(z)  # (3,)
-        if not ok.any():
+        ok = np.flatnonzero(np.isfinite(z))  # measured axes
+        if not ok.size:
             return
-        s = self.pp + self.r  # (3,) innovation variance, m^2
-        kp = self.pp / s  # (3,) position gain
-        kv = self.pv / s  # (3,) velocity gain, 1/s
-        innov = np.where(ok, z - self.pos, 0.0)  # (3,) metres
-        self.pos = self.pos + kp * innov
-        self.vel = self.vel + kv * innov
-        pp, pv, vv = self.pp, self.pv, self.vv
-        self.pp = np.where(ok, (1.0 - kp) * pp, pp)
-        self.pv = np.where(ok, (1.0 - kp) * pv, pv)
-        self.vv = np.where(ok, vv - kv * pv, vv)
+        R = (self.r if cov is None else np.asarray(cov, np.float64))[np.ix_(ok, ok)]
+        H = np.eye(6)[ok]  # (k, 6)
+        S = H @ self.P @ H.T + R  # (k, k) innovation covariance, m^2
+        K = np.linalg.solve(S, H @ self.P).T  # (6, k) gain
+        self.x = self.x + K @ (z[ok] - self.x[ok])
+        IKH = np.eye(6) - K @ H
+        self.P = IKH @ self.P @ IKH.T + K @ R @ K.T  # Joseph form (stays symmetric positive)

@@ -27,6 +27,7 @@ import numpy as np
 
 from pose3d_ros.tracking.association import assign, box_iou, pose_distances
 from pose3d_ros.tracking.filters import ConstantVelocityKalman, OneEuroFilter
+from pose3d_ros.tracking.metric_scale import FrameDepth, TrackScale, root_covariance
 
 
 class TrackState(IntEnum):
@@ -100,6 +101,7 @@ class Track:
     keypoints2d: np.ndarray | None  # (J, 2) pixels, or None if never given
     last_stamp: float  # stamp of this snapshot, seconds
     time_since_update_s: float = 0.0  # seconds since the last matched detection
+    root_covariance: np.ndarray | None = None  # (3, 3) m^2, camera frame: Kalman + the track's scale uncertainty
 
 
 @dataclass
@@ -121,6 +123,9 @@ class _Tracklet:
     age: int = 1
     confirmed: bool = False
     matched_now: bool = True
+    scale: TrackScale | None = None  # the person's metric size over time (with depth cues)
+    scale_var: float = 0.0  # variance of the track's log scale (shared by all its frames), log units^2
+    scale_now: float = 1.0  # the track's scale over the network's at its last update
 
 
 class Tracker:
@@ -153,6 +158,7 @@ class Tracker:
         joint_conf: np.ndarray | None = None,
         keypoints2d: np.ndarray | None = None,
         image_size: tuple[int, int] | None = None,
+        depth: FrameDepth | None = None,
     ) -> list[Track]:
         """Advance the tracker to stamp_s with one frame's detections.
 
@@ -164,6 +170,9 @@ class Tracker:
             joint_conf: (N, J) per-joint confidence in [0, 1], or None (known joints get 1).
             keypoints2d: (N, J, 2) pixels, or None.
             image_size: (width, height) pixels, or None; lets tracks that coast out of the image end at once.
+            depth: depth cues of the N detections (tracking.metric_scale.frame_depth, already applied to
+                `joints`), or None. With them each track keeps its person's metric scale and the Kalman filter
+                takes each root's covariance as its measurement noise.
         Returns:
             Published tracks of this frame: NEW (unconfirmed), TRACKED and PREDICTED ones, plus LOST ones (each
             reported once).
@@ -210,11 +219,13 @@ class Tracker:
                 dets = np.array(sorted(unmatched), dtype=int)
                 if not group or not dets.size:
                     continue
-                for ti, di in self._match([self._tracks[i] for i in group], joints[dets], boxes[dets], stamp_s):
+                det_scale = None if depth is None else depth.scale[dets]
+                for ti, di in self._match([self._tracks[i] for i in group], joints[dets], boxes[dets], stamp_s,
+                                          det_scale):
                     t, d = self._tracks[group[ti]], int(dets[di])
                     self._correct(t, stamp_s, joints[d], boxes[d], scores[d],
                                   None if joint_conf is None else joint_conf[d],
-                                  None if keypoints2d is None else keypoints2d[d])
+                                  None if keypoints2d is None else keypoints2d[d], depth, d)
                     unmatched.discard(d)
             left = [t for t in self._tracks if not t.matched_now]
             dets = np.array(sorted(unmatched), dtype=int)
@@ -260,7 +271,7 @@ class Tracker:
                 continue
             t = self._spawn(stamp_s, joints[d], root, boxes[d], scores[d],
                             None if joint_conf is None else joint_conf[d],
-                            None if keypoints2d is None else keypoints2d[d])
+                            None if keypoints2d is None else keypoints2d[d], depth, d)
             roots.append(root)
             live_boxes.append(boxes[d])
             self._tracks.append(t)
@@ -280,10 +291,16 @@ class Tracker:
 
     # ------------------------------------------------------------------ internals
     def _match(self, tracks: list[_Tracklet], joints: np.ndarray, boxes: np.ndarray,
-               stamp_s: float) -> list[tuple[int, int]]:
-        """Gated Hungarian assignment of tracks to detections (indices into the given lists)."""
+               stamp_s: float, det_scale: np.ndarray | None = None) -> list[tuple[int, int]]:
+        """Gated Hungarian assignment of tracks to detections (indices into the given lists).
+
+        det_scale: (N,) depth-fusion scales applied to the detections, or None; with them both sides are
+        compared at the network's own scale (steady from frame to frame, unlike a single frame's fusion)."""
         cfg = self.config
         pred = np.stack([t.kf.predicted(stamp_s - t.kf_stamp) + t.rel for t in tracks])  # (T, J, 3) metres
+        if det_scale is not None:
+            pred = pred / np.array([t.scale_now for t in tracks])[:, None, None]
+            joints = joints / det_scale[:, None, None]
         pred_box = np.stack([self._predicted_box(t, stamp_s) for t in tracks])  # (T, 4) px
         root_d, pose_d = pose_distances(pred, joints, cfg.cost_depth_scale, cfg.depth_ref_m)  # (T, N) metres
         iou = box_iou(pred_box, boxes)  # (T, N)
@@ -322,28 +339,50 @@ class Tracker:
             return (joints[both] - t.rel[both]).mean(axis=0)
         return np.nanmean(joints, axis=0)
 
-    def _spawn(self, stamp_s, joints, root, box, score, jconf, kp2d) -> _Tracklet:
-        """New tentative track from one detection."""
+    def _spawn(self, stamp_s, joints, root, box, score, jconf, kp2d, depth=None, d=0) -> _Tracklet:
+        """New tentative track from one detection (d: its index in `depth`)."""
         cfg = self.config
+        scale, meas_cov, scale_var, scale_now = None, None, 0.0, 1.0
+        if depth is not None:
+            scale = TrackScale(depth.log_prior, depth.config)
+            joints, meas_cov, scale_var, scale_now = self._rescale(scale, stamp_s, joints, depth, d)
+            root = self._centroid_root(joints)
         kf = ConstantVelocityKalman(root, np.asarray(cfg.root_meas_std_m), cfg.root_accel_std,
-                                    cfg.root_init_velocity_std)
+                                    cfg.root_init_velocity_std, meas_cov)
         rel_filter = OneEuroFilter(cfg.one_euro_min_cutoff_hz, cfg.one_euro_beta, cfg.one_euro_d_cutoff_hz)
         rel = rel_filter(joints - root, 1.0).copy()  # (J, 3) metres
         t = _Tracklet(id=f"{cfg.id_prefix}{self._next_id}", kf=kf, rel_filter=rel_filter, rel=rel,
                       joint_conf=self._joint_conf(joints, jconf, None), box_at_match=np.array(box, np.float64),
                       box_vel=np.zeros(4), keypoints2d=None if kp2d is None else np.array(kp2d, np.float64),
-                      score=float(score), last_match_stamp=stamp_s, kf_stamp=stamp_s)
+                      score=float(score), last_match_stamp=stamp_s, kf_stamp=stamp_s, scale=scale,
+                      scale_var=scale_var, scale_now=scale_now)
         self._next_id += 1
         t.confirmed = cfg.min_hits <= 1
         return t
 
-    def _correct(self, t: _Tracklet, stamp_s, joints, box, score, jconf, kp2d) -> None:
-        """Update track t with its matched detection."""
+    @staticmethod
+    def _rescale(scale: TrackScale, stamp_s, joints, depth: FrameDepth, d: int):
+        """Detection d's joints (J, 3) at its track's scale (about the camera centre), the root's per-frame
+        measurement covariance (3, 3) m^2, the track's shared log-scale variance and its scale over the
+        network's."""
+        s, var = scale.update(stamp_s, depth, d)
+        joints = joints * (s / depth.scale[d])  # (J, 3) metres: the image projection stays put
+        root = np.nanmean(joints, axis=0)  # (3,) only sets the ray direction and distance of the noise
+        frame_var = scale.frame_var(float(depth.frame_var[d]))  # log units^2
+        return joints, root_covariance(root, frame_var, depth.fx, depth.config), var, s
+
+    def _correct(self, t: _Tracklet, stamp_s, joints, box, score, jconf, kp2d, depth=None, d=0) -> None:
+        """Update track t with its matched detection (d: its index in `depth`)."""
         cfg = self.config
         dt_match = max(stamp_s - t.last_match_stamp, cfg.min_dt_s)  # s since the previous match
+        meas_cov = None
+        if depth is not None:
+            if t.scale is None:
+                t.scale = TrackScale(depth.log_prior, depth.config)
+            joints, meas_cov, t.scale_var, t.scale_now = self._rescale(t.scale, stamp_s, joints, depth, d)
         root = self._measured_root(t, joints)  # (3,) metres
         t.kf.predict(max(stamp_s - t.kf_stamp, 0.0))
-        t.kf.update(root)
+        t.kf.update(root, meas_cov)
         t.kf_stamp = stamp_s
         t.rel = t.rel_filter(joints - root, dt_match).copy()  # (J, 3) metres
         t.joint_conf = self._joint_conf(joints, jconf, t.joint_conf)
@@ -393,10 +432,13 @@ class Tracker:
         if t.keypoints2d is not None:
             shift = (box[:2] + 0.5 * box[2:]) - (t.box_at_match[:2] + 0.5 * t.box_at_match[2:])  # (2,) px
             kp = t.keypoints2d + shift
+        r = t.kf.pos
+        u = r / max(float(np.linalg.norm(r)), 1e-9)  # (3,) unit ray
+        cov = t.kf.pos_cov + t.scale_var * float(r @ r) * np.outer(u, u)  # (3, 3) m^2
         return Track(id=t.id, state=state, age=t.age, hits=t.hits, confidence=min(max(t.score * fade, 0.0), 1.0),
                      joints=t.kf.pos + t.rel, joint_confidence=t.joint_conf * fade, root=t.kf.pos.copy(),
                      root_velocity=t.kf.vel.copy(), box=box, keypoints2d=kp, last_stamp=stamp_s,
-                     time_since_update_s=since)
+                     time_since_update_s=since, root_covariance=cov)
 
 
 __all__ = ["Track", "TrackState", "Tracker", "TrackerConfig"]

@@ -1,0 +1,172 @@
+"""Metric scale on synthetic geometry: a template adult of known stature on a known floor, seen by a camera, and
+a "network" pose that is the true pose scaled about the camera centre (same image, wrong size)."""
+import numpy as np
+import pytest
+
+from pose3d_ros.core import skeletons
+from pose3d_ros.core.ground import plane_from_params
+from pose3d_ros.evalgen.raster import CameraRig
+from pose3d_ros.tracking import Tracker, TrackerConfig
+from pose3d_ros.tracking.filters import ConstantVelocityKalman
+from pose3d_ros.tracking.metric_scale import (TEMPLATE_STATURE_M, DepthConfig, TrackScale, body_size, frame_depth,
+                                               fuse, prior_size, root_covariance)
+
+SKEL = skeletons.get_skeleton("blazepose_33")
+CFG = DepthConfig()
+ANK = [SKEL.index("lank"), SKEL.index("rank")]
+
+
+def person(cam: CameraRig, xy, stature=1.85, lift=0.0) -> np.ndarray:
+    """(J, 3) camera-frame joints of the template adult scaled to `stature`, facing the camera, standing at
+    world (x, y) with the ankles ankle_height_ratio x its size above the floor (+ lift: a jump or a stair)."""
+    body = skeletons.template_pose(SKEL) * stature / TEMPLATE_STATURE_M  # x left, y up, z forward
+    world = np.stack([body[:, 0], -body[:, 2], body[:, 1]], axis=1)  # facing world -y (the camera)
+    world[:, 2] += CFG.ankle_height_ratio * body_size(body, SKEL) + lift - world[ANK, 2].min()
+    world[:, :2] += xy
+    return cam.to_camera(world)
+
+
+def observe(cam, true_cam, net_factor, rng=None, px_noise=0.0, feet_out=False):
+    """The network's view of a person: joints scaled by net_factor, 2D keypoints (J, 2), confidences (J,)."""
+    uv = cam.project(true_cam)  # (J, 2) px
+    net = true_cam * net_factor
+    if rng is not None and px_noise > 0:  # move the ankles along the image column by the keypoint error
+        dv = rng.normal(0, px_noise, 2)
+        net[ANK, 1] += dv * net[ANK, 2] / cam.K[1, 1]
+        uv[ANK, 1] += dv
+    if feet_out:
+        uv[ANK, 1] = cam.height + 30.0
+    return net, uv, np.ones(len(uv))
+
+
+def depth_of(cam, plane, net, uv, conf):
+    return frame_depth(net[None], uv[None], conf[None], SKEL, cam.K[0, 0], (cam.width, cam.height), plane,
+                       np.nanmean(net, axis=0)[None], CFG)
+
+
+def test_body_size_of_the_template_and_prior():
+    t = skeletons.template_pose(SKEL)
+    assert body_size(t * 2.0, SKEL) == pytest.approx(2.0 * body_size(t, SKEL))
+    assert prior_size(SKEL, CFG) == pytest.approx(float(body_size(t, SKEL)) * 1.70 / 1.72)
+    assert 1.45 < prior_size(SKEL, CFG) < 1.62  # ~ ankle to nose of a 1.70 m adult
+
+
+def test_fuse_is_inverse_variance():
+    m, v = fuse([np.array(1.0), np.array(3.0), np.array(np.nan)], [np.array(1.0), np.array(3.0), np.array(1.0)])
+    assert float(m) == pytest.approx((1.0 / 1 + 3.0 / 3) / (1 + 1 / 3))
+    assert float(v) == pytest.approx(1 / (1 + 1 / 3))
+
+
+def test_root_covariance_is_long_along_the_ray():
+    r = np.array([1.0, 0.5, 6.0])
+    cov = root_covariance(r, 0.05**2, 500.0, CFG)
+    u = r / np.linalg.norm(r)
+    assert u @ cov @ u == pytest.approx((0.05 * np.linalg.norm(r)) ** 2)
+    across = np.cross(u, [0, 1.0, 0])
+    across /= np.linalg.norm(across)
+    assert across @ cov @ across == pytest.approx((np.linalg.norm(r) * CFG.lateral_px_std / 500.0) ** 2)
+
+
+@pytest.mark.parametrize("dist,net_factor", [(3.0, 0.9), (7.0, 1.1)])
+def test_floor_contact_gives_the_true_scale_in_one_frame(dist, net_factor):
+    cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
+    plane = plane_from_params(1.2, 10.0)
+    true = person(cam, (0.5, dist))
+    net, uv, conf = observe(cam, true, net_factor)
+    fd = depth_of(cam, plane, net, uv, conf)
+    s_floor = np.exp(fd.floor_log_size[0] - fd.log_size_model[0])
+    assert s_floor == pytest.approx(1 / net_factor, rel=1e-6)  # exact without keypoint noise
+    # One frame: the fusion leans on the floor, the prior (1.70 m) pulls a little towards 1.85 / 1.70 ...
+    assert abs(fd.scale[0] * net_factor - 1) < 0.05
+    # ... and its variance is the floor's: z sigma_v / (f H') per frame (both feet down here: the keypoint part
+    # of two feet averages) and sigma_h / H' for the person (REFERENCE §7).
+    hp = 1.2 - CFG.ankle_height_ratio * body_size(true, SKEL)
+    ankle = np.linalg.norm(true[ANK], axis=1).mean()  # metres from the camera
+    expect = 0.5 * (ankle * CFG.foot_px_std / (cam.K[0, 0] * hp)) ** 2 + (CFG.ankle_jitter_std_m / hp) ** 2
+    assert fd.floor_var[0] == pytest.approx(expect, rel=0.1)
+    assert fd.floor_sys_var[0] == pytest.approx((CFG.ankle_height_std_m / hp) ** 2, rel=0.1)
+
+
+def test_without_a_floor_the_height_prior_sets_the_scale():
+    cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
+    true = person(cam, (0.0, 4.0), stature=1.70)
+    net, uv, conf = observe(cam, true, 0.85)
+    fd = depth_of(cam, None, net, uv, conf)
+    assert np.isnan(fd.floor_log_size[0])
+    # prior (1.70 m, 5.3 %) and network (its own size, 12 %) fused: most of the way back to the truth
+    w_p, w_n = (1.70 / 0.09) ** 2, 1 / 0.12**2
+    assert fd.scale[0] == pytest.approx(np.exp(w_p * np.log(1 / 0.85) / (w_p + w_n)), rel=1e-6)
+
+
+def walk(track, cam, plane, rng, frames, net_factor, t0=0.0, stature=1.85, **kw):
+    """Feeds `frames` frames of a person walking along x at 5 m; returns the scales (frames,)."""
+    out = []
+    for f in range(frames):
+        t = t0 + 0.1 * f
+        net, uv, conf = observe(cam, person(cam, (-1.0 + 0.12 * f, 5.0), stature, kw.get("lift", 0.0)), net_factor,
+                                rng, 3.0, kw.get("feet_out", False))
+        out.append(track.update(t, depth_of(cam, plane, net, uv, conf), 0)[0])
+    return np.array(out)
+
+
+def test_track_scale_converges_and_holds_when_the_feet_leave_the_image():
+    rng = np.random.default_rng(0)
+    cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
+    plane = plane_from_params(1.2, 10.0)
+    track = TrackScale(np.log(prior_size(SKEL, CFG)), CFG)
+    s = walk(track, cam, plane, rng, 30, 0.9)
+    # 3 px foot noise at 5 m: ~2.5 % per frame, averaged away; left: where the ankle keypoint sits (2.5 cm of
+    # 1.1 m, shared by all frames), so the 1.70 m prior still pulls this 1.85 m person by ~1.5 %.
+    sigma = np.sqrt(track.estimate()[1])
+    assert 0.015 < sigma < 0.025
+    assert abs(s[-1] * 0.9 - 1) < 2 * sigma
+    held = walk(track, cam, plane, rng, 20, 0.9, t0=3.0, feet_out=True)
+    assert np.all(np.abs(held / s[-1] - 1) < 0.002)  # the scale is kept while the feet are out of the image
+
+
+@pytest.mark.parametrize("lift", [0.35, -0.4])  # a jump / a step up; a floor below (stairs down)
+def test_jumps_and_other_floors_do_not_corrupt_the_scale(lift):
+    rng = np.random.default_rng(1)
+    cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
+    plane = plane_from_params(1.2, 10.0)
+    track = TrackScale(np.log(prior_size(SKEL, CFG)), CFG)
+    before = walk(track, cam, plane, rng, 30, 0.9)[-1]
+    during = walk(track, cam, plane, rng, 10, 0.9, t0=3.0, lift=lift)
+    assert track.rejected >= 9
+    assert np.all(np.abs(during / before - 1) < 0.01)
+
+
+def test_tracker_publishes_metric_roots_with_a_shrinking_covariance():
+    rng = np.random.default_rng(2)
+    cam = CameraRig.create(640, 480, 60.0, 1.4, 12.0)
+    plane = plane_from_params(1.4, 12.0)
+    tracker = Tracker(TrackerConfig(min_hits=1))
+    traces, errors = [], []
+    for f in range(40):
+        true = person(cam, (-1.5 + 0.12 * f, 6.0))
+        net, uv, conf = observe(cam, true, 0.88, rng, 3.0)
+        fd = depth_of(cam, plane, net, uv, conf)
+        box = np.r_[uv.min(0), uv.max(0) - uv.min(0)]
+        (track,) = tracker.update(0.1 * f, net[None] * fd.scale[:, None, None], box[None], np.ones(1), conf[None],
+                                  uv[None], depth=fd)
+        ray = track.root / np.linalg.norm(track.root)
+        traces.append(ray @ track.root_covariance @ ray)  # m^2 along the ray
+        errors.append(np.linalg.norm(track.joints.mean(0) - true.mean(0)) / np.linalg.norm(true.mean(0)))
+    assert np.median(errors[10:]) < 0.02  # the network alone is 12 % off
+    assert np.sqrt(traces[-1] / traces[2]) < 0.95  # the scale converges (to its shared floor), Kalman: steady
+    assert np.all(np.linalg.eigvalsh(track.root_covariance) > 0)
+
+
+def test_kalman_full_covariance_weights_the_precise_axis():
+    ray = np.array([0.0, 0.0, 1.0])
+    R = np.diag([0.01, 0.01, 0.3]) ** 2  # precise across, poor along the ray
+    kf = ConstantVelocityKalman(np.array([0.0, 0.0, 5.0]), np.full(3, 0.05), 0.01, 0.01, position_cov=R)
+    rng = np.random.default_rng(3)
+    truth = np.array([0.0, 0.0, 5.0])
+    for _ in range(50):
+        kf.predict(0.1)
+        kf.update(truth + rng.multivariate_normal(np.zeros(3), R), R)
+    sd = np.sqrt(np.diag(kf.pos_cov))
+    assert sd[2] > 10 * sd[0]  # the covariance keeps the shape of the measurement noise
+    assert abs(kf.pos[2] - 5.0) < 3 * sd[2] and abs(kf.pos[0]) < 3 * sd[0]
+    assert ray @ kf.pos_cov @ ray < 0.3**2 / 10  # fifty measurements beat one
