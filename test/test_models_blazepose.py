@@ -89,8 +89,13 @@ def test_heatmap_refinement_moves_only_confident_landmarks():
 
 
 def test_registry():
-    assert set(registry.MODELS) == {"ssdlite_person", "blazepose_lite", "blazepose_full", "blazepose_heavy"}
+    assert set(registry.MODELS) == {"ssdlite_person", "blazepose_lite", "blazepose_full", "blazepose_heavy",
+                                    "movenet_multipose", "movenet_multipose_tiled", "nanodet", "blazepose_detector",
+                                    "centernet"}
     for name, spec in registry.MODELS.items():
+        if not spec.shipped:  # local-only weights: no permissive licence established (models/LICENSE-detectors.md)
+            assert spec.licence not in ("MIT", "Apache-2.0")
+            continue
         path = registry.model_path(name)
         assert path.is_file() and path.name == spec.file
         assert 1e6 < path.stat().st_size < 40e6

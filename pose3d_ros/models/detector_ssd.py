@@ -20,6 +20,12 @@ class _Runs(Protocol):
     def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
 
 
+def check_image(image: np.ndarray) -> None:
+    """ValueError unless image is (H, W, 3) uint8 (the Detector input contract)."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
+
+
 def select_detections(boxes_xyxy: np.ndarray, scores: np.ndarray, image_size: tuple[int, int], *,
                       score_threshold: float, nms_iou: float, max_detections: int,
                       min_box_size: float) -> Detections:
@@ -44,6 +50,38 @@ def select_detections(boxes_xyxy: np.ndarray, scores: np.ndarray, image_size: tu
         idx = idx[np.argsort(-s[idx], kind="stable")][:max_detections]
         xywh, s = xywh[idx], s[idx]
     return Detections(xywh.astype(np.float32).reshape(-1, 4), s.astype(np.float32).reshape(-1))
+
+
+class CandidateDetector:
+    """Base of the registry detectors: `raw(image)` gives person candidates, `detect` selects among them.
+
+    Args:
+        engine: ``run(dict) -> dict`` with ``input_names`` (``engines.create_engine`` of the ONNX file).
+        input_size: network input side, pixels.
+        score_threshold, nms_iou, max_detections, min_box_size: as `select_detections` (the node sets
+            score_threshold, max_detections and min_box_size on a running detector).
+    """
+
+    def __init__(self, engine: _Runs, input_size: int, score_threshold: float = 0.5, nms_iou: float = 0.5,
+                 max_detections: int = 10, min_box_size: float = 16.0):
+        self.engine = engine
+        self.input_size = int(input_size)
+        self.score_threshold = float(score_threshold)
+        self.nms_iou = float(nms_iou)
+        self.max_detections = int(max_detections)
+        self.min_box_size = float(min_box_size)
+        self._input = engine.input_names[0]
+
+    def raw(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Person candidates of an (H, W, 3) uint8 RGB image: boxes (M, 4) x1, y1, x2, y2 px and scores (M,)."""
+        raise NotImplementedError
+
+    def detect(self, image: np.ndarray) -> Detections:
+        """image: (H, W, 3) uint8 RGB."""
+        boxes, scores = self.raw(image)
+        return select_detections(boxes, scores, (image.shape[1], image.shape[0]),
+                                 score_threshold=self.score_threshold, nms_iou=self.nms_iou,
+                                 max_detections=self.max_detections, min_box_size=self.min_box_size)
 
 
 class SSDLiteDetector:
@@ -72,8 +110,7 @@ class SSDLiteDetector:
 
     def raw(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """All anchors: boxes (A, 4) x1, y1, x2, y2 source pixels and scores (A,)."""
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
+        check_image(image)
         h, w = image.shape[:2]
         s = self.input_size
         x = cv2.resize(image, (s, s), interpolation=cv2.INTER_LINEAR).astype(np.float32)[None]  # (1, S, S, 3)

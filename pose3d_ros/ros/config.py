@@ -20,7 +20,7 @@ NodeConfig = Pose3DConfig  # the node's parameters are exactly Pose3DConfig's fi
 
 # name -> (description, constraint, dynamic). Constraint: (min, max) for numbers or a tuple of choices.
 PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
-    "detector_model": ("Person detector: registry name (ssdlite_person) or path to an .onnx file", None, False),
+    "detector_model": ("Person detector: registry name (movenet_multipose, movenet_multipose_tiled, ssdlite_person, nanodet, blazepose_detector) or path to a YOLO .onnx file", None, False),
     "detector_type": ("Detector output format: auto, ssd or yolo (YOLOv8/11 ONNX export)", ("auto", "ssd", "yolo"), False),
     "crop_model": ("3D crop model: registry name (blazepose_full/lite/heavy) or exported MeTRAbs .onnx", None, False),
     "skeleton_type": ("Output joint set (coco_19, h36m_17, smpl_24, blazepose_33); empty = model's own", None, False),

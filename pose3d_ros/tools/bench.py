@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pose3d_ros.tools.bench_stamp import BENCH_DIR, ROOT, check_tables, commit_line, machine_line
 
-AREAS = ("core", "engines", "tracking", "models", "pipeline", "node", "accuracy", "soak", "parity", "depth")
+AREAS = ("core", "engines", "tracking", "models", "detectors", "pipeline", "node", "accuracy", "soak", "parity",
+         "depth")
 __all__ = ["AREAS", "machine_line", "main"]
 
 

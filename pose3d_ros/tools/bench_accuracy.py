@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         f"compared joints: {', '.join(det['compared_joints'])} (root = hip midpoint). Sequences (re-made by `pose3d-bench sequences`): {names}. "
         "Rows `frame` score the per-frame pipeline output, `tracked` the tracker's tracks. Metric definitions: "
         "`pose3d_ros/eval/metrics.py`.", "",
-        "### Default detector (`ssdlite_person`)", "", det["markdown"], "",
+        f"### Default detector (`{det['detector']}`)", "", det["markdown"], "",
         "### GT boxes fed in (detection removed from the error)", "", oracle["markdown"], "",
         "### Reading", "", *reading(det, oracle), ""])
     publish("accuracy", text, argv, args.out)

@@ -19,7 +19,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pose3d_ros.config import Pose3DConfig
 from pose3d_ros.tools.bench_stamp import ROOT, publish
+
+DEFAULT_DETECTOR = Pose3DConfig().detector_model
 
 STAGES = ("decode", "detect", "crop", "model", "reconstruct", "filter", "track", "total")
 
@@ -109,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--images", type=Path, default=Path("test/fixtures/images"))
     p.add_argument("--frames", type=int, default=60, help="video frames to use")
     p.add_argument("--repeats", type=int, default=1)
-    p.add_argument("--detector", default="ssdlite_person")
+    p.add_argument("--detector", default=DEFAULT_DETECTOR)
     p.add_argument("--crop-model", default="blazepose_full")
     p.add_argument("--detector-interval", type=int, default=1, help="Pose3DConfig.detector_interval")
     p.add_argument("--engine", default="auto", help="Pose3DConfig.engine (auto: the best available)")

@@ -49,6 +49,10 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "depth": _MODELS + ("pose3d_ros/eval", "pose3d_ros/tools/eval.py", "pose3d_ros/tools/run.py",
                         "pose3d_ros/tools/render.py", "pose3d_ros/tools/bench_depth.py",
                         "scripts/make_depth_sequences.sh"),
+    "detectors": ("pose3d_ros/models", "models/ssdlite_person.onnx", "models/movenet_multipose.onnx",
+                  "models/nanodet.onnx", "models/blazepose_detector.onnx", "pose3d_ros/config.py",
+                  "pose3d_ros/eval/metrics.py", "pose3d_ros/tools/bench_detectors.py", "data/vtest_people.json",
+                  "data/photo_people.json", "scripts/make_detector_sequences.sh"),
 }
 
 STAMP_RE = re.compile(r"<!-- pose3d-bench area=(\w+) sources=([0-9a-f]+) -->")
