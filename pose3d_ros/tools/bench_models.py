@@ -1,4 +1,4 @@
-"""Per-frame CPU time of the shipped models (SSDLite + BlazePose) with 1, 3 and 5 people, versus MediaPipe Pose.
+"""Per-frame CPU time of the shipped models (default detector + BlazePose) with 1, 3 and 5 people, versus MediaPipe Pose.
 
     python -m pose3d_ros.tools.bench_models [--models blazepose_lite blazepose_full] [--repeats 15]
 
@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                 for key, ts in per.items()} for m, per in runs.items()}
 
     lines = ["## models", "",
-             f"SSDLite person detector + BlazePose crop model through the full pipeline (perspective crops, absolute "
+             f"Person detector `{Pose3DConfig().detector_model}` (the node's default) + BlazePose crop model through the "
+             f"node's frame processor (perspective crops, absolute "
              f"reconstruction, filter) on {SIZE[0]}x{SIZE[1]} frames built from the test photos, ONNX Runtime CPU; median of {args.rounds} x {args.repeats} runs per frame. MediaPipe Pose "
              "0.10.21 (static images: detector + full landmark model every frame, one person at most) on the same "
              "frames in the same run"
@@ -158,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                 mp_cell, ratio = "n/a", "n/a"
             lines.append(f"| {model} | {threads} | {k} | {r['people']} | {1000 * r['total']:.1f} | {1 / r['total']:.1f} | "
                          f"{1000 * r['detect']:.1f} | {1000 * r['model']:.1f} | {mp_cell} | {ratio} |")
-    lines += ["", "Target: >= 10 frames/s with 3 people at 640x480 on this 2-core machine. 'found' < people: the "
-              "detector misses small people in the 5-person frame (SSDLite sees the frame at 300x300). "
+    lines += ["", "Target: >= 10 frames/s with 3 people at 640x480 on this 2-core machine. 'found' < people: a "
+              "person the detector missed or whose crop the model's pose score rejected (small people of the "
+              "composed frames). "
               "With other processes on the CPU, 1 ONNX Runtime thread is much faster than 2 (spinning threads). "
               f"Benchmark wall time {time.perf_counter() - t0:.0f} s.", ""]
     publish("models", "\n".join(lines), argv, args.out)

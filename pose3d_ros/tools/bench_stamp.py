@@ -71,7 +71,18 @@ def machine_line() -> str:
     return f"{cpu}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}, {platform.system()}"
 
 
+def _tracked() -> set[Path] | None:
+    """Files git tracks in the repository (None outside a git checkout)."""
+    try:
+        names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {ROOT / n for n in names.decode().split("\0") if n}
+
+
 def _files(area: str) -> list[Path]:
+    """The area's source files that the repository holds: files git does not track (a locally converted model
+    that is not shipped, caches) do not count, so a fresh clone computes the same hash."""
     out = []
     for rel in SOURCES[area]:
         path = ROOT / rel
@@ -79,7 +90,8 @@ def _files(area: str) -> list[Path]:
             out += [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
         elif path.is_file():
             out.append(path)
-    return sorted(set(out))
+    tracked = _tracked()
+    return sorted(p for p in set(out) if tracked is None or p in tracked)
 
 
 def _code_bytes(path: Path) -> bytes:
