@@ -82,7 +82,10 @@ def test_engines_built_by_the_cli_are_loaded_by_the_node_without_a_rebuild(fake_
     assert all(n.split(".")[0] + ".onnx" in cli_keys for n in files)
 
     created.clear()
-    pipeline = build_pipeline(Pose3DConfig(engine="tensorrt", device="cuda", engine_cache_dir=str(cache)))
+    # The same models as the params file. (The default detector, MoveNet, has a dynamic input size, which the
+    # TensorRT backend refuses with a clear error: a fixed-size MoveNet export is still to be made.)
+    pipeline = build_pipeline(Pose3DConfig(detector_model="ssdlite_person", crop_model="blazepose_full",
+                                           engine="tensorrt", device="cuda", engine_cache_dir=str(cache)))
     assert _builds(fakes) == builds  # nothing rebuilt
     assert [c[2] for c in created] == [False, False]  # both loaded from the cache
     assert {c[0]: c[1] for c in created} == cli_keys  # the very same keys
