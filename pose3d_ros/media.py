@@ -1,4 +1,23 @@
-"""Frame sources for tools (player, offline runner): video files, image folders, single images. ROS-free."""
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Frame sources for tools (player, offline runner): video files, image folders, single images..
+
+ROS-free
+"""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -7,20 +26,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg")
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
+VIDEO_SUFFIXES = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpeg')
 
 
 class MediaError(ValueError):
     """The input cannot be read; the message names it and says why."""
 
 
-def read_frames(path: str | Path, max_frames: int | None = None, default_fps: float = 10.0
-                ) -> Iterator[tuple[int, float, np.ndarray]]:
-    """Yield (index, time in seconds from the start, (H, W, 3) uint8 RGB) from a video, folder or image."""
+def read_frames(
+    path: str | Path, max_frames: int | None = None, default_fps: float = 10.0
+) -> Iterator[tuple[int, float, np.ndarray]]:
+    """
+    Yield (index, time in seconds from the start, (H, W, 3) uint8 RGB) from a video.
+
+    Folder or image
+    """
     path = Path(path)
     if not path.exists():
-        raise MediaError(f"input not found: {path}")
+        raise MediaError(f'input not found: {path}')
     count = 0
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
@@ -34,7 +58,7 @@ def read_frames(path: str | Path, max_frames: int | None = None, default_fps: fl
         return
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
-        raise MediaError(f"cannot open video {path} (unknown format or corrupt file)")
+        raise MediaError(f'cannot open video {path} (unknown format or corrupt file)')
     fps = capture.get(cv2.CAP_PROP_FPS) or default_fps
     fps = fps if 1.0 <= fps <= 1000.0 else default_fps
     try:
@@ -47,7 +71,7 @@ def read_frames(path: str | Path, max_frames: int | None = None, default_fps: fl
     finally:
         capture.release()
     if count == 0:
-        raise MediaError(f"no frame could be decoded from {path}")
+        raise MediaError(f'no frame could be decoded from {path}')
 
 
 def video_fps(path: str | Path, default_fps: float = 10.0) -> float:
@@ -64,5 +88,5 @@ def video_fps(path: str | Path, default_fps: float = 10.0) -> float:
 def _read_image(path: Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
-        raise MediaError(f"cannot decode image {path}")
+        raise MediaError(f'cannot decode image {path}')
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)

@@ -1,22 +1,39 @@
-"""One frame -> absolute 3D people: detector -> perspective crops -> crop model -> absolute
-reconstruction -> plausibility filter + 3D pose NMS -> output joint set. No ROS here.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 
-Works with any `Detector` and `CropModel` (models/base.py): the shipped SSDLite + BlazePose models or
-a user's YOLO detector and exported MeTRAbs model. Units: metres, pixels, seconds.
 """
+One frame -> absolute 3D people.
+
+Detector -> perspective crops -> crop model -> absolute reconstruction -> plausibility filter + 3D
+pose NMS -> output joint set. No ROS here.
+
+Works with any `Detector` and `CropModel` (models/base.py): the shipped SSDLite + BlazePose models
+or a user's YOLO detector and exported MeTRAbs model. Units: metres, pixels, seconds.
+"""
+
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+import time
 from typing import Any
 
 import numpy as np
-
 from pose3d_ros.core import filtering, skeletons
 from pose3d_ros.core.camera import Camera
-from pose3d_ros.core.crops import CropGeometry, crop_geometry, crop_points_to_image, warp_crops
+from pose3d_ros.core.crops import crop_geometry, crop_points_to_image, CropGeometry, warp_crops
 from pose3d_ros.core.reconstruct import reconstruct_in_camera
 from pose3d_ros.models.base import CropModel, Detector
 
@@ -25,25 +42,37 @@ from pose3d_ros.models.base import CropModel, Detector
 class PipelineConfig:
     """Every setting of Pose3DPipeline (filled once from node parameters or tool arguments)."""
 
-    output_skeleton: str = ""  # joint set of the output ('' = the crop model's own, e.g. blazepose_33)
-    derive_pelvis: bool = False  # output pelvis missing in the model's set := hip midpoint (else NaN)
-    box_scale: float = 1.5  # crop side = box_scale x longer side of the detector box (BlazePose wants margin)
-    roi_refinement: bool = False  # second pass: re-crop every person at the model's own body ROI (BlazePose
-    #   points 33/34, as MediaPipe's tracking stage); doubles the crop-model time, mixed effect on the test photos
-    up: tuple[float, float, float] = (0.0, -1.0, 0.0)  # camera-frame world-up for the crops (image-up)
+    # joint set of the output ('' = the crop model's own, e.g. blazepose_33)
+    output_skeleton: str = ''
+    # output pelvis missing in the model's set := hip midpoint (else NaN)
+    derive_pelvis: bool = False
+    # crop side = box_scale x longer side of the detector box (BlazePose wants margin)
+    box_scale: float = 1.5
+    # second pass: re-crop every person at the model's own body ROI (BlazePose
+    roi_refinement: bool = False
+    # points 33/34, as MediaPipe's tracking stage); doubles the crop-model time, mixed effect on
+    # the test photos
+    # camera-frame world-up for the crops (image-up)
+    up: tuple[float, float, float] = (0.0, -1.0, 0.0)
     antialias: bool = True  # sample strongly shrunk crops from an image pyramid level
-    min_pose_score: float = 0.25  # drop crops whose model-level person score is lower (BlazePose pose flag)
-    fit_min_confidence: float = 0.0  # joints below this confidence are left out of the translation fit
-    border_px: float = 20.0  # reconstruction: joints this close to the crop border count as truncated
+    # drop crops whose model-level person score is lower (BlazePose pose flag)
+    min_pose_score: float = 0.25
+    # joints below this confidence are left out of the translation fit
+    fit_min_confidence: float = 0.0
+    # reconstruction: joints this close to the crop border count as truncated
+    border_px: float = 20.0
     truncated_weight: float = 1e-4  # reconstruction: weight of truncated joints' rows
     l2_regularizer: float = 1e-4  # reconstruction: Tikhonov weight on the (normalised) translation
-    mix_3d_inside_fov: float = 0.5  # reconstruction: 1 = model 3D only, 0.5 = 50/50 with 2D back-projection
+    # reconstruction: 1 = model 3D only, 0.5 = 50/50 with 2D back-projection
+    mix_3d_inside_fov: float = 0.5
     plausibility_filter: bool = True  # drop poses with implausible bone lengths
     bone_min_ratio: float = 0.1  # plausibility: bone shorter than this x reference ...
     bone_max_ratio: float = 3.0  # ... or longer than this x reference ...
     bone_abs_tolerance_m: float = 0.3  # ... and off by more than this many metres -> implausible
-    nms_threshold: float = 0.4  # 3D pose NMS: normalised pose distance below which two poses are one person
-    num_aug: int = 1  # MeTRAbs test-time augmentations (1 = none; 5 = the official default of its API)
+    # 3D pose NMS: normalised pose distance below which two poses are one person
+    nms_threshold: float = 0.4
+    # MeTRAbs test-time augmentations (1 = none; 5 = the official default of its API)
+    num_aug: int = 1
 
 
 @dataclass
@@ -54,7 +83,8 @@ class FramePoses:
     scores: np.ndarray  # (N,) float32 detection scores in [0, 1]
     joints: np.ndarray  # (N, J, 3) float32 metres, camera optical frame; NaN = joint not provided
     joints2d: np.ndarray  # (N, J, 2) float32 image pixels (pixel centres at integer coordinates)
-    joint_conf: np.ndarray  # (N, J) float32 in [0, 1] (1 when the model has no confidence; NaN if unknown)
+    # (N, J) float32 in [0, 1] (1 when the model has no confidence; NaN if unknown)
+    joint_conf: np.ndarray
     skeleton: str  # joint set name (core.skeletons)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage and 'total'
 
@@ -63,21 +93,32 @@ class FramePoses:
 
 
 def _empty(n_joints: int, skeleton: str, timings: dict[str, float]) -> FramePoses:
-    return FramePoses(np.zeros((0, 4), np.float32), np.zeros(0, np.float32),
-                      np.zeros((0, n_joints, 3), np.float32), np.zeros((0, n_joints, 2), np.float32),
-                      np.zeros((0, n_joints), np.float32), skeleton, timings)
+    return FramePoses(
+        np.zeros((0, 4), np.float32),
+        np.zeros(0, np.float32),
+        np.zeros((0, n_joints, 3), np.float32),
+        np.zeros((0, n_joints, 2), np.float32),
+        np.zeros((0, n_joints), np.float32),
+        skeleton,
+        timings,
+    )
 
 
 class Pose3DPipeline:
-    """Detector + crop model + geometry for one RGB camera.
+    """
+    Detector + crop model + geometry for one RGB camera.
 
     Args:
-        detector: `Detector` ((H, W, 3) uint8 RGB -> Detections).
-        crop_model: `CropModel` (perspective crops -> 2D crop px, root-relative metric 3D, confidence).
-        config: PipelineConfig (defaults if None).
+    ----
+        detector: `Detector` ((H, W, 3) uint8 RGB -> Detections). crop_model: `CropModel`
+        (perspective crops -> 2D crop px, root-relative metric 3D, confidence). config:
+        PipelineConfig (defaults if None).
+
     """
 
-    def __init__(self, detector: Detector, crop_model: CropModel, config: PipelineConfig | None = None):
+    def __init__(
+        self, detector: Detector, crop_model: CropModel, config: PipelineConfig | None = None
+    ):
         self.detector = detector
         self.crop_model = crop_model
         self.config = config or PipelineConfig()
@@ -86,34 +127,48 @@ class Pose3DPipeline:
         self._known = self.model_skeleton in skeletons.SKELETONS
         if self.skeleton != self.model_skeleton:
             if not self._known:
-                raise ValueError(f"crop model skeleton {self.model_skeleton!r} cannot be mapped to "
-                                 f"{self.skeleton!r}; use output_skeleton=''")
+                raise ValueError(
+                    f'crop model skeleton {self.model_skeleton!r} cannot be mapped to '
+                    f"{self.skeleton!r}; use output_skeleton=''"
+                )
             skeletons.get_skeleton(self.skeleton)  # KeyError for an unknown name
 
     @property
     def n_joints(self) -> int:
-        """Number of joints of the output skeleton."""
+        """Return the number of joints of the output skeleton."""
         if self._known or self.skeleton != self.model_skeleton:
             return skeletons.get_skeleton(self.skeleton).n_joints
-        return len(getattr(self.crop_model, "joint_names", []))
+        return len(getattr(self.crop_model, 'joint_names', []))
 
     def crop_boxes(self, boxes: np.ndarray) -> np.ndarray:
-        """(N, 4) detector boxes -> (N, 4) square boxes of side box_scale x longer side, same centre."""
+        """
+        (N, 4) detector boxes -> (N, 4) square boxes of side box_scale x longer side.
+
+        Same centre
+        """
         c = boxes[:, :2] + boxes[:, 2:] / 2  # (N, 2) pixels
         side = self.config.box_scale * boxes[:, 2:].max(axis=1, keepdims=True)  # (N, 1)
         return np.concatenate([c - side / 2, np.repeat(side, 2, axis=1)], axis=1)
 
-    def process(self, image_rgb: np.ndarray, camera: Camera, boxes: np.ndarray | None = None,
-                scores: np.ndarray | None = None) -> FramePoses:
-        """image_rgb: (H, W, 3) uint8 RGB of size camera.width x camera.height.
+    def process(
+        self,
+        image_rgb: np.ndarray,
+        camera: Camera,
+        boxes: np.ndarray | None = None,
+        scores: np.ndarray | None = None,
+    ) -> FramePoses:
+        """
+        image_rgb: (H, W, 3) uint8 RGB of size camera.width x camera.height.
 
-        boxes: (N, 4) x, y, width, height pixels to crop instead of running the detector (track ROIs,
-        ground-truth boxes), with scores (N,) in [0, 1] (default 1).
+        boxes: (N, 4) x, y, width, height pixels to crop instead of running the detector (track
+        ROIs, ground-truth boxes), with scores (N,) in [0, 1] (default 1).
         """
         cfg = self.config
         if image_rgb.shape[:2] != (camera.height, camera.width):
-            raise ValueError(f"image {image_rgb.shape[1]}x{image_rgb.shape[0]} does not match the camera "
-                             f"{camera.width}x{camera.height}")
+            raise ValueError(
+                f'image {image_rgb.shape[1]}x{image_rgb.shape[0]} does not match the camera '
+                f'{camera.width}x{camera.height}'
+            )
         timings: dict[str, float] = {}
         t_start = t = time.perf_counter()
 
@@ -126,64 +181,93 @@ class Pose3DPipeline:
         if boxes is None:
             det = self.detector.detect(image_rgb)
             boxes, scores = det.boxes, det.scores
-            lap("detect")
+            lap('detect')
         elif scores is None:
             scores = np.ones(len(boxes), np.float32)
         if len(boxes) == 0:
-            timings["total"] = time.perf_counter() - t_start
+            timings['total'] = time.perf_counter() - t_start
             return _empty(self.n_joints, self.skeleton, timings)
 
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)  # (N, 4) pixels
         scores = np.asarray(scores, np.float32).reshape(-1)  # (N,)
         pred = None
-        if hasattr(self.crop_model, "estimate"):  # MeTRAbs: the model's own (official) crop settings
-            joints, joints2d, model_timings = self.crop_model.estimate(image_rgb, camera, boxes, cfg.up)
+        # MeTRAbs: the model's own (official) crop settings
+        if hasattr(self.crop_model, 'estimate'):
+            joints, joints2d, model_timings = self.crop_model.estimate(
+                image_rgb, camera, boxes, cfg.up
+            )
             timings.update(model_timings)
             conf = np.ones(joints.shape[:2], np.float32)
             t = time.perf_counter()
         else:
-            geom = crop_geometry(camera, self.crop_boxes(boxes), res=self.crop_model.input_size, up=cfg.up)
-            crops = warp_crops(image_rgb, camera, geom, antialias=cfg.antialias)  # (N, S, S, 3) uint8
-            lap("crop")
+            geom = crop_geometry(
+                camera, self.crop_boxes(boxes), res=self.crop_model.input_size, up=cfg.up
+            )
+            # (N, S, S, 3) uint8
+            crops = warp_crops(image_rgb, camera, geom, antialias=cfg.antialias)
+            lap('crop')
             pred = self.crop_model.predict(crops)
-            lap("model")
-            roi = getattr(pred, "body_roi", None)
+            lap('model')
+            roi = getattr(pred, 'body_roi', None)
             if roi is not None and cfg.roi_refinement:
                 geom, pred = self._refine(image_rgb, camera, geom, pred, roi)
-                lap("refine")
+                lap('refine')
 
             n, j = pred.coords2d.shape[:2]
             conf = pred.confidence if pred.confidence is not None else np.ones((n, j), np.float32)
             valid = conf >= cfg.fit_min_confidence  # (N, J)
-            joints = reconstruct_in_camera(pred.coords2d, pred.coords3d, geom, valid=valid,
-                                           border_px=cfg.border_px, truncated_weight=cfg.truncated_weight,
-                                           l2_regularizer=cfg.l2_regularizer,
-                                           mix_3d_inside_fov=cfg.mix_3d_inside_fov)  # (N, J, 3) m, camera
+            # (N, J, 3) m, camera
+            joints = reconstruct_in_camera(
+                pred.coords2d,
+                pred.coords3d,
+                geom,
+                valid=valid,
+                border_px=cfg.border_px,
+                truncated_weight=cfg.truncated_weight,
+                l2_regularizer=cfg.l2_regularizer,
+                mix_3d_inside_fov=cfg.mix_3d_inside_fov,
+            )
             joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
-            lap("reconstruct")
+            lap('reconstruct')
 
-        keep = self._select(joints, scores, getattr(pred, "pose_score", None))
-        lap("filter")
+        keep = self._select(joints, scores, getattr(pred, 'pose_score', None))
+        lap('filter')
         out_joints, out_2d, out_conf = self._to_output(joints[keep], joints2d[keep], conf[keep])
-        timings["total"] = time.perf_counter() - t_start
-        return FramePoses(boxes[keep].astype(np.float32), scores[keep],
-                          out_joints.astype(np.float32), out_2d.astype(np.float32),
-                          out_conf.astype(np.float32), self.skeleton, timings)
+        timings['total'] = time.perf_counter() - t_start
+        return FramePoses(
+            boxes[keep].astype(np.float32),
+            scores[keep],
+            out_joints.astype(np.float32),
+            out_2d.astype(np.float32),
+            out_conf.astype(np.float32),
+            self.skeleton,
+            timings,
+        )
 
     def _refine(self, image_rgb, camera, geom, pred, roi):
-        """Second crop of every person at the model's body ROI (N, 3) crop pixels: centre x, y, side."""
+        """
+        Second crop of every person at the model's body ROI (N, 3) crop pixels.
+
+        Centre x, y, side
+        """
         c = roi[:, None, :2].astype(np.float64)  # (N, 1, 2) crop pixels
         h = roi[:, 2:3, None] / 2  # (N, 1, 1) half side, crop pixels
-        pts = np.concatenate([c, c - h * [1, 0], c + h * [1, 0], c - h * [0, 1], c + h * [0, 1]], axis=1)
+        pts = np.concatenate(
+            [c, c - h * [1, 0], c + h * [1, 0], c - h * [0, 1], c + h * [0, 1]], axis=1
+        )
         img = crop_points_to_image(pts, camera, geom)  # (N, 5, 2) image pixels
-        side = 0.5 * (np.linalg.norm(img[:, 2] - img[:, 1], axis=-1)
-                      + np.linalg.norm(img[:, 4] - img[:, 3], axis=-1))  # (N,)
+        side = 0.5 * (
+            np.linalg.norm(img[:, 2] - img[:, 1], axis=-1)
+            + np.linalg.norm(img[:, 4] - img[:, 3], axis=-1)
+        )  # (N,)
         boxes = np.concatenate([img[:, 0] - side[:, None] / 2, np.stack([side, side], 1)], axis=1)
         redo = np.nonzero(np.isfinite(boxes).all(1) & (side > 1))[0]
         if len(redo) == 0:
             return geom, pred
         g2 = crop_geometry(camera, boxes[redo], res=geom.res, up=self.config.up)
-        p2 = self.crop_model.predict(warp_crops(image_rgb, camera, g2, antialias=self.config.antialias))
+        p2 = self.crop_model.predict(
+            warp_crops(image_rgb, camera, g2, antialias=self.config.antialias)
+        )
         K, R = geom.K.copy(), geom.R.copy()
         K[redo], R[redo] = g2.K, g2.R
         merged = {}
@@ -195,7 +279,9 @@ class Pose3DPipeline:
             merged[f.name] = a
         return CropGeometry(K, R, geom.res), type(pred)(**merged)
 
-    def _select(self, joints: np.ndarray, scores: np.ndarray, pose_score: np.ndarray | None) -> np.ndarray:
+    def _select(
+        self, joints: np.ndarray, scores: np.ndarray, pose_score: np.ndarray | None
+    ) -> np.ndarray:
         """(N, J, 3) camera-frame poses -> (K,) int64 indices kept, best detection score first."""
         cfg = self.config
         ok = np.isfinite(joints).all(axis=(1, 2)) & (joints[:, :, 2] > 0).any(axis=1)  # (N,)
@@ -203,12 +289,17 @@ class Pose3DPipeline:
             ok &= np.asarray(pose_score) >= cfg.min_pose_score
         idx = np.nonzero(ok)[0]
         if not self._known or len(idx) == 0:
-            return idx[np.argsort(-np.asarray(scores)[idx], kind="stable")]
+            return idx[np.argsort(-np.asarray(scores)[idx], kind='stable')]
         skel = skeletons.get_skeleton(self.model_skeleton)
         if cfg.plausibility_filter:
-            good = filtering.plausible_bones(joints[idx], skel.edges, skeletons.reference_bone_lengths(skel),
-                                             min_ratio=cfg.bone_min_ratio, max_ratio=cfg.bone_max_ratio,
-                                             abs_tolerance_m=cfg.bone_abs_tolerance_m)
+            good = filtering.plausible_bones(
+                joints[idx],
+                skel.edges,
+                skeletons.reference_bone_lengths(skel),
+                min_ratio=cfg.bone_min_ratio,
+                max_ratio=cfg.bone_max_ratio,
+                abs_tolerance_m=cfg.bone_abs_tolerance_m,
+            )
             idx = idx[good]
         return idx[filtering.pose_nms(joints[idx], np.asarray(scores)[idx], cfg.nms_threshold)]
 
@@ -218,23 +309,35 @@ class Pose3DPipeline:
             return joints, joints2d, conf
         src, dst, dp = self.model_skeleton, self.skeleton, self.config.derive_pelvis
         out_conf = skeletons.convert(conf[..., None].astype(np.float64), src, dst, dp)[..., 0]
-        return skeletons.convert(joints, src, dst, dp), skeletons.convert(joints2d, src, dst, dp), out_conf
+        return (
+            skeletons.convert(joints, src, dst, dp),
+            skeletons.convert(joints2d, src, dst, dp),
+            out_conf,
+        )
 
 
-def build_default_pipeline(detector: str = "movenet_multipose", crop_model: str = "blazepose_full",
-                           config: PipelineConfig | None = None, *, engine: str = "auto",
-                           device: str = "auto", precision: str = "fp32", models_dir: str | None = None,
-                           detector_options: dict[str, Any] | None = None,
-                           crop_model_options: dict[str, Any] | None = None,
-                           **engine_options: Any) -> Pose3DPipeline:
-    """Pose3DPipeline from registry names (models/registry.py) or model files.
+def build_default_pipeline(
+    detector: str = 'movenet_multipose',
+    crop_model: str = 'blazepose_full',
+    config: PipelineConfig | None = None,
+    *,
+    engine: str = 'auto',
+    device: str = 'auto',
+    precision: str = 'fp32',
+    models_dir: str | None = None,
+    detector_options: dict[str, Any] | None = None,
+    crop_model_options: dict[str, Any] | None = None,
+    **engine_options: Any,
+) -> Pose3DPipeline:
+    """
+    Pose3DPipeline from registry names (models/registry.py) or model files.
 
-    detector: a registry detector name (models/registry.py, e.g. 'movenet_multipose') or a path to a
-    YOLOv8/YOLO11 ONNX export. crop_model: 'blazepose_lite' |
-    'blazepose_full' | 'blazepose_heavy', or a path to a MeTRAbs model exported by pose3d-export (.onnx
-    with its JSON sidecar). engine/device/precision/engine_options go to engines.create_engine.
-    detector_options / crop_model_options: keyword arguments of the detector / crop-model class
-    (e.g. score_threshold, max_detections, min_box_size; skeleton for MeTRAbs).
+    detector: a registry detector name (models/registry.py, e.g. 'movenet_multipose') or a path to
+    a YOLOv8/YOLO11 ONNX export. crop_model: 'blazepose_lite' | 'blazepose_full' |
+    'blazepose_heavy', or a path to a MeTRAbs model exported by pose3d-export (.onnx with its JSON
+    sidecar). engine/device/precision/engine_options go to engines.create_engine. detector_options
+    / crop_model_options: keyword arguments of the detector / crop-model class (e.g.
+    score_threshold, max_detections, min_box_size; skeleton for MeTRAbs).
     """
     from pose3d_ros.engines import create_engine
     from pose3d_ros.engines.profiles import engine_role_options
@@ -243,7 +346,8 @@ def build_default_pipeline(detector: str = "movenet_multipose", crop_model: str 
     from pose3d_ros.models.detector_factory import build_detector
     from pose3d_ros.models.detector_yolo import YoloDetector
 
-    def make_engine(path: Path, role: str = "detector"):  # role options: the same as pose3d-build-engines
+    # role options: the same as pose3d-build-engines
+    def make_engine(path: Path, role: str = 'detector'):
         opts = {**engine_role_options(role), **engine_options}
         return create_engine(str(path), engine=engine, device=device, precision=precision, **opts)
 
@@ -251,33 +355,49 @@ def build_default_pipeline(detector: str = "movenet_multipose", crop_model: str 
     if detector in registry.MODELS:
         det = build_detector(detector, make_engine, models_dir, **det_opts)
     else:
-        if crop_model not in registry.MODELS:  # MeTRAbs with a YOLO detector: the official detector settings
+        # MeTRAbs with a YOLO detector: the official detector settings
+        if crop_model not in registry.MODELS:
             from pose3d_ros.models.metrabs import official_detector_options
 
             for key, value in official_detector_options().items():
                 det_opts.setdefault(key, value)  # explicit options (node parameters) win
         det = YoloDetector(make_engine(Path(detector)), **det_opts)
-        if det_opts.get("input_size") is None and det.input_size == 640 and _dynamic_input(det.engine):
-            det.input_size = 416  # official YOLOv8 letterbox side (grey padding) when the export allows it
+        if (
+            det_opts.get('input_size') is None
+            and det.input_size == 640
+            and _dynamic_input(det.engine)
+        ):
+            # official YOLOv8 letterbox side (grey padding) when the export allows it
+            det.input_size = 416
 
     crop_opts = dict(crop_model_options or {})
     if crop_model in registry.MODELS:
         spec = registry.get_spec(crop_model)
-        model = BlazePoseCropModel(make_engine(registry.model_path(crop_model, models_dir), "crop_model"),
-                                   input_size=spec.input_size, **crop_opts)
+        model = BlazePoseCropModel(
+            make_engine(registry.model_path(crop_model, models_dir), 'crop_model'),
+            input_size=spec.input_size,
+            **crop_opts,
+        )
     else:
         from pose3d_ros.models.metrabs import MetrabsCropModel
 
         if config is not None and config.output_skeleton:
-            crop_opts.setdefault("skeleton", config.output_skeleton)  # MeTRAbs maps to the set itself
+            # MeTRAbs maps to the set itself
+            crop_opts.setdefault('skeleton', config.output_skeleton)
         if config is not None:
-            crop_opts.setdefault("num_aug", config.num_aug)
-        model = MetrabsCropModel.from_file(crop_model, engine=engine, device=device, precision=precision,
-                                           **crop_opts, **{**engine_role_options("crop_model"), **engine_options})
+            crop_opts.setdefault('num_aug', config.num_aug)
+        model = MetrabsCropModel.from_file(
+            crop_model,
+            engine=engine,
+            device=device,
+            precision=precision,
+            **crop_opts,
+            **{**engine_role_options('crop_model'), **engine_options},
+        )
     return Pose3DPipeline(det, model, config)
 
 
 def _dynamic_input(engine) -> bool:
-    """True when the engine's first input has a dynamic (or unknown) spatial size."""
-    shape = (getattr(engine, "input_shapes", None) or {}).get(engine.input_names[0]) or ()
+    """Return True when the engine's first input has a dynamic (or unknown) spatial size."""
+    shape = (getattr(engine, 'input_shapes', None) or {}).get(engine.input_names[0]) or ()
     return len(shape) != 4 or shape[-1] is None or shape[-1] < 0

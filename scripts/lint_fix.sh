@@ -5,7 +5,7 @@
 # ruff: single quotes (flake8-quotes), Google import order (flake8-import-order), the fixable pyflakes and
 # comprehension findings -> comments past 99 columns moved/wrapped -> docstrings as ament_pep257 wants ->
 # autopep8 for the pycodestyle leftovers (E203 after black). What stays is listed by
-#   POSE3D_LINT=1 .venv/bin/python -m pytest -q test/test_flake8.py test/test_pep257.py test/test_copyright.py
+#   .venv/bin/python -m pytest -q test/test_flake8.py test/test_pep257.py test/test_copyright.py
 # and is manual work (see the list at the end of this file).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,11 +1,30 @@
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
 """Bone-length plausibility filter and 3D pose NMS."""
-import numpy as np
 
 from core_synth import random_people
+import numpy as np
 from pose3d_ros.core.camera import Camera
-from pose3d_ros.core.filtering import (bone_lengths, filter_poses, plausible_bones, pose_distance,
-                                       pose_nms)
-from pose3d_ros.core.skeletons import SMPL_24, reference_bone_lengths
+from pose3d_ros.core.filtering import (
+    bone_lengths,
+    filter_poses,
+    plausible_bones,
+    pose_distance,
+    pose_nms,
+)
+from pose3d_ros.core.skeletons import reference_bone_lengths, SMPL_24
 
 REF = reference_bone_lengths(SMPL_24)
 CAM = Camera.from_fov(640, 480)
@@ -18,13 +37,15 @@ def _people(n, seed=0):
 def test_real_people_are_plausible():
     people = _people(50)
     assert plausible_bones(people, SMPL_24.edges, REF).all()
-    assert np.allclose(bone_lengths(people[:1], SMPL_24.edges)[0] / REF,
-                       bone_lengths(people[:1], SMPL_24.edges)[0, 0] / REF[0])  # one body scale
+    assert np.allclose(
+        bone_lengths(people[:1], SMPL_24.edges)[0] / REF,
+        bone_lengths(people[:1], SMPL_24.edges)[0, 0] / REF[0],
+    )  # one body scale
 
 
 def test_implausible_bones_are_dropped():
     people = _people(4)
-    knee, ankle = SMPL_24.index("lkne"), SMPL_24.index("lank")
+    knee, ankle = SMPL_24.index('lkne'), SMPL_24.index('lank')
     bad = people.copy()
     bad[0, ankle] = bad[0, knee] + (bad[0, ankle] - bad[0, knee]) * 4.0  # shin 4x: ~1.6 m
     bad[1, ankle] = bad[1, knee] + 0.001  # shin collapsed to 1 mm
@@ -66,7 +87,7 @@ def test_nms_removes_duplicates_keeps_neighbours():
 def test_filter_poses_combines_both():
     people = _people(3, seed=3)
     bad = people[2].copy()
-    bad[SMPL_24.index("head")] += np.array([0, -2.0, 0])  # head 2 m above the neck
+    bad[SMPL_24.index('head')] += np.array([0, -2.0, 0])  # head 2 m above the neck
     poses = np.concatenate([people[:2], people[:1] + 0.01, bad[None]])
     keep = filter_poses(poses, [0.5, 0.6, 0.9, 0.99], SMPL_24.edges, REF)
     assert keep.tolist() == [2, 1]

@@ -1,24 +1,54 @@
-"""Metric scale on synthetic geometry: a template adult of known stature on a known floor, seen by a camera, and
-a "network" pose that is the true pose scaled about the camera centre (same image, wrong size)."""
-import numpy as np
-import pytest
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 
+"""
+Metric scale on synthetic geometry.
+
+A template adult of known stature on a known floor, seen by a camera, and a "network" pose that is
+the true pose scaled about the camera centre (same image, wrong size).
+"""
+
+import numpy as np
 from pose3d_ros.core import skeletons
 from pose3d_ros.core.ground import plane_from_params
 from pose3d_ros.evalgen.raster import CameraRig
 from pose3d_ros.tracking import Tracker, TrackerConfig
 from pose3d_ros.tracking.filters import ConstantVelocityKalman
-from pose3d_ros.tracking.metric_scale import (TEMPLATE_STATURE_M, DepthConfig, TrackScale, body_size, frame_depth,
-                                               fuse, prior_size, root_covariance)
+from pose3d_ros.tracking.metric_scale import (
+    body_size,
+    DepthConfig,
+    frame_depth,
+    fuse,
+    prior_size,
+    root_covariance,
+    TEMPLATE_STATURE_M,
+    TrackScale,
+)
+import pytest
 
-SKEL = skeletons.get_skeleton("blazepose_33")
+SKEL = skeletons.get_skeleton('blazepose_33')
 CFG = DepthConfig()
-ANK = [SKEL.index("lank"), SKEL.index("rank")]
+ANK = [SKEL.index('lank'), SKEL.index('rank')]
 
 
 def person(cam: CameraRig, xy, stature=1.85, lift=0.0) -> np.ndarray:
-    """(J, 3) camera-frame joints of the template adult scaled to `stature`, facing the camera, standing at
-    world (x, y) with the ankles ankle_height_ratio x its size above the floor (+ lift: a jump or a stair)."""
+    """
+    (J, 3) camera-frame joints of the template adult scaled to `stature`, facing the camera.
+
+    Standing at world (x, y) with the ankles ankle_height_ratio x its size above the floor (+ lift:
+    a jump or a stair).
+    """
     body = skeletons.template_pose(SKEL) * stature / TEMPLATE_STATURE_M  # x left, y up, z forward
     world = np.stack([body[:, 0], -body[:, 2], body[:, 1]], axis=1)  # facing world -y (the camera)
     world[:, 2] += CFG.ankle_height_ratio * body_size(body, SKEL) + lift - world[ANK, 2].min()
@@ -27,10 +57,15 @@ def person(cam: CameraRig, xy, stature=1.85, lift=0.0) -> np.ndarray:
 
 
 def observe(cam, true_cam, net_factor, rng=None, px_noise=0.0, feet_out=False):
-    """The network's view of a person: joints scaled by net_factor, 2D keypoints (J, 2), confidences (J,)."""
+    """
+    Return the network's view of a person.
+
+    Joints scaled by net_factor, 2D keypoints (J, 2), confidences (J,)
+    """
     uv = cam.project(true_cam)  # (J, 2) px
     net = true_cam * net_factor
-    if rng is not None and px_noise > 0:  # move the ankles along the image column by the keypoint error
+    # move the ankles along the image column by the keypoint error
+    if rng is not None and px_noise > 0:
         dv = rng.normal(0, px_noise, 2)
         net[ANK, 1] += dv * net[ANK, 2] / cam.K[1, 1]
         uv[ANK, 1] += dv
@@ -40,8 +75,17 @@ def observe(cam, true_cam, net_factor, rng=None, px_noise=0.0, feet_out=False):
 
 
 def depth_of(cam, plane, net, uv, conf):
-    return frame_depth(net[None], uv[None], conf[None], SKEL, cam.K[0, 0], (cam.width, cam.height), plane,
-                       np.nanmean(net, axis=0)[None], CFG)
+    return frame_depth(
+        net[None],
+        uv[None],
+        conf[None],
+        SKEL,
+        cam.K[0, 0],
+        (cam.width, cam.height),
+        plane,
+        np.nanmean(net, axis=0)[None],
+        CFG,
+    )
 
 
 def test_body_size_of_the_template_and_prior():
@@ -52,7 +96,10 @@ def test_body_size_of_the_template_and_prior():
 
 
 def test_fuse_is_inverse_variance():
-    m, v = fuse([np.array(1.0), np.array(3.0), np.array(np.nan)], [np.array(1.0), np.array(3.0), np.array(1.0)])
+    m, v = fuse(
+        [np.array(1.0), np.array(3.0), np.array(np.nan)],
+        [np.array(1.0), np.array(3.0), np.array(1.0)],
+    )
     assert float(m) == pytest.approx((1.0 / 1 + 3.0 / 3) / (1 + 1 / 3))
     assert float(v) == pytest.approx(1 / (1 + 1 / 3))
 
@@ -64,10 +111,12 @@ def test_root_covariance_is_long_along_the_ray():
     assert u @ cov @ u == pytest.approx((0.05 * np.linalg.norm(r)) ** 2)
     across = np.cross(u, [0, 1.0, 0])
     across /= np.linalg.norm(across)
-    assert across @ cov @ across == pytest.approx((np.linalg.norm(r) * CFG.lateral_px_std / 500.0) ** 2)
+    assert across @ cov @ across == pytest.approx(
+        (np.linalg.norm(r) * CFG.lateral_px_std / 500.0) ** 2
+    )
 
 
-@pytest.mark.parametrize("dist,net_factor", [(3.0, 0.9), (7.0, 1.1)])
+@pytest.mark.parametrize('dist,net_factor', [(3.0, 0.9), (7.0, 1.1)])
 def test_floor_contact_gives_the_true_scale_in_one_frame(dist, net_factor):
     cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
     plane = plane_from_params(1.2, 10.0)
@@ -76,13 +125,18 @@ def test_floor_contact_gives_the_true_scale_in_one_frame(dist, net_factor):
     fd = depth_of(cam, plane, net, uv, conf)
     s_floor = np.exp(fd.floor_log_size[0] - fd.log_size_model[0])
     assert s_floor == pytest.approx(1 / net_factor, rel=1e-6)  # exact without keypoint noise
-    # One frame: the fusion leans on the floor, the prior (1.70 m) pulls a little towards 1.85 / 1.70 ...
+    # One frame: the fusion leans on the floor, the prior (1.70 m) pulls a little towards 1.85 /
+    # 1.70 ...
     assert abs(fd.scale[0] * net_factor - 1) < 0.05
-    # ... and its variance is the floor's: z sigma_v / (f H') per frame (both feet down here: the keypoint part
+    # ... and its variance is the floor's: z sigma_v / (f H') per frame (both feet down here: the
+    # keypoint part
     # of two feet averages) and sigma_h / H' for the person (REFERENCE §7).
     hp = 1.2 - CFG.ankle_height_ratio * body_size(true, SKEL)
     ankle = np.linalg.norm(true[ANK], axis=1).mean()  # metres from the camera
-    expect = 0.5 * (ankle * CFG.foot_px_std / (cam.K[0, 0] * hp)) ** 2 + (CFG.ankle_jitter_std_m / hp) ** 2
+    expect = (
+        0.5 * (ankle * CFG.foot_px_std / (cam.K[0, 0] * hp)) ** 2
+        + (CFG.ankle_jitter_std_m / hp) ** 2
+    )
     assert fd.floor_var[0] == pytest.approx(expect, rel=0.1)
     assert fd.floor_sys_var[0] == pytest.approx((CFG.ankle_height_std_m / hp) ** 2, rel=0.1)
 
@@ -93,18 +147,25 @@ def test_without_a_floor_the_height_prior_sets_the_scale():
     net, uv, conf = observe(cam, true, 0.85)
     fd = depth_of(cam, None, net, uv, conf)
     assert np.isnan(fd.floor_log_size[0])
-    # prior (1.70 m, 5.3 %) and network (its own size, 12 %) fused: most of the way back to the truth
+    # prior (1.70 m, 5.3 %) and network (its own size, 12 %) fused: most of the way back to the
+    # truth
     w_p, w_n = (1.70 / 0.09) ** 2, 1 / 0.12**2
     assert fd.scale[0] == pytest.approx(np.exp(w_p * np.log(1 / 0.85) / (w_p + w_n)), rel=1e-6)
 
 
 def walk(track, cam, plane, rng, frames, net_factor, t0=0.0, stature=1.85, **kw):
-    """Feeds `frames` frames of a person walking along x at 5 m; returns the scales (frames,)."""
+    """Feed `frames` frames of a person walking along x at 5 m; returns the scales (frames,)."""
     out = []
     for f in range(frames):
         t = t0 + 0.1 * f
-        net, uv, conf = observe(cam, person(cam, (-1.0 + 0.12 * f, 5.0), stature, kw.get("lift", 0.0)), net_factor,
-                                rng, 3.0, kw.get("feet_out", False))
+        net, uv, conf = observe(
+            cam,
+            person(cam, (-1.0 + 0.12 * f, 5.0), stature, kw.get('lift', 0.0)),
+            net_factor,
+            rng,
+            3.0,
+            kw.get('feet_out', False),
+        )
         out.append(track.update(t, depth_of(cam, plane, net, uv, conf), 0)[0])
     return np.array(out)
 
@@ -115,16 +176,18 @@ def test_track_scale_converges_and_holds_when_the_feet_leave_the_image():
     plane = plane_from_params(1.2, 10.0)
     track = TrackScale(np.log(prior_size(SKEL, CFG)), CFG)
     s = walk(track, cam, plane, rng, 30, 0.9)
-    # 3 px foot noise at 5 m: ~2.5 % per frame, averaged away; left: where the ankle keypoint sits (2.5 cm of
+    # 3 px foot noise at 5 m: ~2.5 % per frame, averaged away; left: where the ankle keypoint sits
+    # (2.5 cm of
     # 1.1 m, shared by all frames), so the 1.70 m prior still pulls this 1.85 m person by ~1.5 %.
     sigma = np.sqrt(track.estimate()[1])
     assert 0.015 < sigma < 0.025
     assert abs(s[-1] * 0.9 - 1) < 2 * sigma
     held = walk(track, cam, plane, rng, 20, 0.9, t0=3.0, feet_out=True)
-    assert np.all(np.abs(held / s[-1] - 1) < 0.002)  # the scale is kept while the feet are out of the image
+    # the scale is kept while the feet are out of the image
+    assert np.all(np.abs(held / s[-1] - 1) < 0.002)
 
 
-@pytest.mark.parametrize("lift", [0.35, -0.4])  # a jump / a step up; a floor below (stairs down)
+@pytest.mark.parametrize('lift', [0.35, -0.4])  # a jump / a step up; a floor below (stairs down)
 def test_jumps_and_other_floors_do_not_corrupt_the_scale(lift):
     rng = np.random.default_rng(1)
     cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
@@ -147,20 +210,32 @@ def test_tracker_publishes_metric_roots_with_a_shrinking_covariance():
         net, uv, conf = observe(cam, true, 0.88, rng, 3.0)
         fd = depth_of(cam, plane, net, uv, conf)
         box = np.r_[uv.min(0), uv.max(0) - uv.min(0)]
-        (track,) = tracker.update(0.1 * f, net[None] * fd.scale[:, None, None], box[None], np.ones(1), conf[None],
-                                  uv[None], depth=fd)
+        (track,) = tracker.update(
+            0.1 * f,
+            net[None] * fd.scale[:, None, None],
+            box[None],
+            np.ones(1),
+            conf[None],
+            uv[None],
+            depth=fd,
+        )
         ray = track.root / np.linalg.norm(track.root)
         traces.append(ray @ track.root_covariance @ ray)  # m^2 along the ray
-        errors.append(np.linalg.norm(track.joints.mean(0) - true.mean(0)) / np.linalg.norm(true.mean(0)))
+        errors.append(
+            np.linalg.norm(track.joints.mean(0) - true.mean(0)) / np.linalg.norm(true.mean(0))
+        )
     assert np.median(errors[10:]) < 0.02  # the network alone is 12 % off
-    assert np.sqrt(traces[-1] / traces[2]) < 0.95  # the scale converges (to its shared floor), Kalman: steady
+    # the scale converges (to its shared floor), Kalman: steady
+    assert np.sqrt(traces[-1] / traces[2]) < 0.95
     assert np.all(np.linalg.eigvalsh(track.root_covariance) > 0)
 
 
 def test_kalman_full_covariance_weights_the_precise_axis():
     ray = np.array([0.0, 0.0, 1.0])
     R = np.diag([0.01, 0.01, 0.3]) ** 2  # precise across, poor along the ray
-    kf = ConstantVelocityKalman(np.array([0.0, 0.0, 5.0]), np.full(3, 0.05), 0.01, 0.01, position_cov=R)
+    kf = ConstantVelocityKalman(
+        np.array([0.0, 0.0, 5.0]), np.full(3, 0.05), 0.01, 0.01, position_cov=R
+    )
     rng = np.random.default_rng(3)
     truth = np.array([0.0, 0.0, 5.0])
     for _ in range(50):

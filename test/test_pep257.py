@@ -1,15 +1,28 @@
-"""ament_pep257 (pydocstyle with ROS 2's ignore list) over the whole package.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 
-Skipped unless POSE3D_LINT=1 until `bash scripts/lint_fix.sh` has been run over the tree (then drop the skip).
 """
-import os
+ament_pep257 (pydocstyle with ROS 2's ignore list) over the whole package.
+
+What fails is usually fixed by `bash scripts/lint_fix.sh FILES` (the rest by hand).
+"""
+
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(os.environ.get("POSE3D_LINT") != "1",
-                                reason="linters not yet applied to the tree: set POSE3D_LINT=1 (see scripts/lint_fix.sh)")
 
 
 @pytest.mark.linter
@@ -18,5 +31,5 @@ def test_pep257(monkeypatch):
     from ament_pep257.main import main
 
     monkeypatch.chdir(ROOT)
-    rc = main(argv=["."])
-    assert rc == 0, "Found code style errors / warnings"
+    rc = main(argv=['.'])
+    assert rc == 0, 'Found code style errors / warnings'

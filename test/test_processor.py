@@ -1,54 +1,89 @@
-"""FrameProcessor: first-frame answers on single photos, pose-ROI following between detector runs, one
-configuration for the node, pose3d-run and pose3d-eval."""
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+FrameProcessor.
+
+First-frame answers on single photos, pose-ROI following between detector runs, one configuration
+for the node, pose3d-run and pose3d-eval.
+"""
+
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
-import pytest
-import yaml
-
-from photo_helpers import PEOPLE, load_rgb
+from photo_helpers import load_rgb, PEOPLE
 from pose3d_ros.config import Pose3DConfig
 from pose3d_ros.core.camera import Camera
 from pose3d_ros.media import read_frames
-from pose3d_ros.processor import FrameProcessor, downscale, pose_roi
+from pose3d_ros.processor import downscale, FrameProcessor, pose_roi
 from pose3d_ros.tracking import TrackState
 from pose3d_ros.tracking.association import box_iou
+import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CLIP = ROOT / "data" / "vtest_200.mp4"
+CLIP = ROOT / 'data' / 'vtest_200.mp4'
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope='module')
 def processor():
     return FrameProcessor(Pose3DConfig())
 
 
-@pytest.mark.parametrize("name", ["basketball1", "messi5", "camera", "astronaut"])
+@pytest.mark.parametrize('name', ['basketball1', 'messi5', 'camera', 'astronaut'])
 def test_single_photo_answers_in_its_first_frame(processor, name):
-    """A photo is one frame: every visible person is published at once, as NEW (not yet confirmed)."""
+    """
+    Return a photo is one frame.
+
+    Every visible person is published at once, as NEW (not yet confirmed)
+    """
     rgb = load_rgb(name)
     processor.reset()
     result = processor.process(rgb, Camera.from_fov(rgb.shape[1], rgb.shape[0]), 0.0)
     assert len(result.tracks) == PEOPLE[name]
     assert all(t.state == TrackState.NEW for t in result.tracks)
-    assert all(0.5 < t.root[2] < 20.0 for t in result.tracks)  # metres in front of the camera (1-2.5 m here)
+    # metres in front of the camera (1-2.5 m here)
+    assert all(0.5 < t.root[2] < 20.0 for t in result.tracks)
 
 
 def test_pose3d_run_lists_the_people_of_one_photo(tmp_path):
     import json
 
-    out = tmp_path / "people.json"
-    photo = ROOT / "test" / "fixtures" / "images" / "basketball1.jpg"
-    run = subprocess.run([sys.executable, "-m", "pose3d_ros.tools.run", str(photo), "-o", str(out),
-                          "--no-progress"], capture_output=True, text=True, timeout=300)
+    out = tmp_path / 'people.json'
+    photo = ROOT / 'test' / 'fixtures' / 'images' / 'basketball1.jpg'
+    run = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'pose3d_ros.tools.run',
+            str(photo),
+            '-o',
+            str(out),
+            '--no-progress',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
-    frames = json.loads(out.read_text())["frames"]
-    assert len(frames) == 1 and len(frames[0]["people"]) == 2
+    frames = json.loads(out.read_text())['frames']
+    assert len(frames) == 1 and len(frames[0]['people']) == 2
 
 
 def test_pose_roi_is_the_grown_skeleton_box():
@@ -66,7 +101,11 @@ def test_downscale_factor():
 
 
 def _street(config: Pose3DConfig, frames: int = 30):
-    """Per frame: (detector ran, published live tracks) on the first frames of the street clip at 10 Hz."""
+    """
+    Per frame.
+
+    (detector ran, published live tracks) on the first frames of the street clip at 10 Hz
+    """
     proc = FrameProcessor(config)
     out = []
     for i, _, rgb in read_frames(CLIP, frames):
@@ -76,8 +115,12 @@ def _street(config: Pose3DConfig, frames: int = 30):
 
 
 def test_pose_roi_tracking_follows_people_between_detector_runs():
-    """With the detector every 5th frame, people keep being measured (TRACKED) from their pose ROI in the
-    frames in between, with the ids of the every-frame run's people and no duplicates."""
+    """
+    With the detector every 5th frame.
+
+    People keep being measured (TRACKED) from their pose ROI in the frames in between, with the ids
+    of the every-frame run's people and no duplicates.
+    """
     every = _street(Pose3DConfig(detector_interval=1))
     sparse = _street(Pose3DConfig(detector_interval=5))
     ran = [r for r, _, _ in sparse]
@@ -92,24 +135,41 @@ def test_pose_roi_tracking_follows_people_between_detector_runs():
         seen = [t for t in tracks if t.state in (TrackState.NEW, TrackState.TRACKED)]
         boxes = np.array([t.box for t in seen]).reshape(-1, 4)
         roots = np.array([t.root for t in seen]).reshape(-1, 3)
-        same = (box_iou(boxes, boxes) > 0.7) & (np.linalg.norm(roots[:, None] - roots[None], axis=-1) < 0.3)
+        same = (box_iou(boxes, boxes) > 0.7) & (
+            np.linalg.norm(roots[:, None] - roots[None], axis=-1) < 0.3
+        )
         assert not (same & ~np.eye(len(seen), dtype=bool)).any()
-    t_every = np.median([res.timings["total"] for _, _, res in every[10:]])
-    t_sparse = np.median([res.timings["total"] for _, _, res in sparse[10:]])
-    print(f"median ms/frame: detector every frame {1e3 * t_every:.1f}, every 5th {1e3 * t_sparse:.1f}")
+    t_every = np.median([res.timings['total'] for _, _, res in every[10:]])
+    t_sparse = np.median([res.timings['total'] for _, _, res in sparse[10:]])
+    print(
+        f'median ms/frame: detector every frame {1e3 * t_every:.1f}, every 5th'
+        f' {1e3 * t_sparse:.1f}'
+    )
 
 
 def test_node_run_and_eval_use_the_one_configuration():
-    """The node's parameter defaults (config/pose3d.yaml), pose3d-run's and pose3d-eval's configurations are
-    the same Pose3DConfig, differing only in what their command lines set."""
+    """
+    Return the node's parameter defaults (config/pose3d.yaml).
+
+    Pose3d-run's and pose3d-eval's configurations are the same Pose3DConfig, differing only in what
+    their command lines set.
+    """
     from pose3d_ros.tools import eval as eval_tool
     from pose3d_ros.tools import run as run_tool
 
-    yaml_params = yaml.safe_load((ROOT / "config" / "pose3d.yaml").read_text())["pose3d_node"]["ros__parameters"]
+    yaml_params = yaml.safe_load((ROOT / 'config' / 'pose3d.yaml').read_text())['pose3d_node'][
+        'ros__parameters'
+    ]
     node = Pose3DConfig(**yaml_params)
-    run_cfg = run_tool.config_from_args(run_tool.build_parser().parse_args(["in.mp4", "-o", "out.json"]))
-    eval_cfg = eval_tool.config_from_args(eval_tool.build_parser().parse_args(["seq"]))
-    for cfg, cli_set in ((run_cfg, {"device"}), (eval_cfg, {"device"})):
+    run_cfg = run_tool.config_from_args(
+        run_tool.build_parser().parse_args(['in.mp4', '-o', 'out.json'])
+    )
+    eval_cfg = eval_tool.config_from_args(eval_tool.build_parser().parse_args(['seq']))
+    for cfg, cli_set in ((run_cfg, {'device'}), (eval_cfg, {'device'})):
         assert isinstance(cfg, Pose3DConfig)
-        differ = {f.name for f in dataclasses.fields(Pose3DConfig) if getattr(cfg, f.name) != getattr(node, f.name)}
+        differ = {
+            f.name
+            for f in dataclasses.fields(Pose3DConfig)
+            if getattr(cfg, f.name) != getattr(node, f.name)
+        }
         assert differ <= cli_set, differ

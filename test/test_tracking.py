@@ -1,34 +1,60 @@
-"""Tracker tests on synthetic multi-person scenes with known 3D trajectories (no ROS, no GPU).
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 
-Scenes come from pose3d_ros.tracking.synthetic (people walking, crossing, occluding each other, entering and
-leaving a pinhole camera's view, with per-joint noise, root-depth noise, missed detections and false positives);
-identity metrics are computed with motmetrics.
 """
+Tracker tests on synthetic multi-person scenes with known 3D trajectories (no ROS, no GPU).
+
+Scenes come from pose3d_ros.tracking.synthetic (people walking, crossing, occluding each other,
+entering and leaving a pinhole camera's view, with per-joint noise, root-depth noise, missed
+detections and false positives); identity metrics are computed with motmetrics.
+"""
+
 from __future__ import annotations
 
-import re
 from pathlib import Path
+import re
 
 import numpy as np
-import pytest
-
-from pose3d_ros.tracking import ConstantVelocityKalman, OneEuroFilter, Tracker, TrackerConfig, TrackState
+from pose3d_ros.tracking import (
+    ConstantVelocityKalman,
+    OneEuroFilter,
+    Tracker,
+    TrackerConfig,
+    TrackState,
+)
 from pose3d_ros.tracking.metrics import mot_metrics, run_tracker, smoothing_metrics
-from pose3d_ros.tracking.synthetic import NUM_JOINTS, SceneConfig, generate, skeleton
+from pose3d_ros.tracking.synthetic import generate, NUM_JOINTS, SceneConfig, skeleton
+import pytest
 
 IMAGE_SIZE = (640, 480)  # px, the synthetic camera's
 J = NUM_JOINTS
 
 
 def node_tracker_config() -> TrackerConfig:
-    """The tracker settings pose3d_node runs with: Pose3DConfig() through the processor's mapping."""
+    """
+    Return the tracker settings pose3d_node runs with.
+
+    Pose3DConfig() through the processor's mapping
+    """
     from pose3d_ros.config import Pose3DConfig
     from pose3d_ros.processor import tracker_config
 
-    return tracker_config(Pose3DConfig(), None)  # root None: the node's default skeleton (BlazePose) has no pelvis
+    # root None: the node's default skeleton (BlazePose) has no pelvis
+    return tracker_config(Pose3DConfig(), None)
 
 
-CONFIGS = {"tracker defaults": TrackerConfig, "node settings": node_tracker_config}
+CONFIGS = {'tracker defaults': TrackerConfig, 'node settings': node_tracker_config}
 
 
 @pytest.fixture(params=list(CONFIGS))
@@ -51,8 +77,10 @@ def _feed(tracker: Tracker, stamp: float, poses: list[np.ndarray]) -> list:
 
 
 def test_states_match_message_constants():
-    text = (Path(__file__).resolve().parents[1] / "pose3d_msgs" / "msg" / "Skeleton3D.msg").read_text()
-    consts = {m[0]: int(m[1]) for m in re.findall(r"uint8 STATE_(\w+)\s*=\s*(\d+)", text)}
+    text = (
+        Path(__file__).resolve().parents[1] / 'pose3d_msgs' / 'msg' / 'Skeleton3D.msg'
+    ).read_text()
+    consts = {m[0]: int(m[1]) for m in re.findall(r'uint8 STATE_(\w+)\s*=\s*(\d+)', text)}
     assert consts == {s.name: int(s) for s in TrackState}
 
 
@@ -64,12 +92,12 @@ def test_life_cycle_new_tracked_predicted_lost_once():
         out = _feed(tr, stamp, [_person(0.0, 4.0)] if k < 10 else [])
         states.append([(t.id, t.state) for t in out])
     # Published from the first detection; NEW until min_hits detections confirm it.
-    assert states[0] == states[1] == [("1", TrackState.NEW)]
-    assert all(s == [("1", TrackState.TRACKED)] for s in states[2:10])
+    assert states[0] == states[1] == [('1', TrackState.NEW)]
+    assert all(s == [('1', TrackState.TRACKED)] for s in states[2:10])
     coast = [s for s in states[10:] if s and s[0][1] == TrackState.PREDICTED]
     assert 8 <= len(coast) <= 10  # 0.3 s at 30 Hz
     lost = [s for s in states if s and s[0][1] == TrackState.LOST]
-    assert lost == [[("1", TrackState.LOST)]]
+    assert lost == [[('1', TrackState.LOST)]]
     assert states[-1] == []
 
 
@@ -77,18 +105,30 @@ def test_track_fields_units_and_nan_joints():
     tr = Tracker(TrackerConfig(min_hits=1))
     pose = _person(0.5, 3.0)
     pose[5] = np.nan  # a joint never seen
-    out = tr.update(1.0, pose[None], np.array([[10.0, 20.0, 50.0, 150.0]]), np.array([0.8]),
-                    joint_conf=np.full((1, J), 0.7), keypoints2d=np.zeros((1, J, 2)))
+    out = tr.update(
+        1.0,
+        pose[None],
+        np.array([[10.0, 20.0, 50.0, 150.0]]),
+        np.array([0.8]),
+        joint_conf=np.full((1, J), 0.7),
+        keypoints2d=np.zeros((1, J, 2)),
+    )
     t = out[0]
     assert t.state == TrackState.NEW and t.age == 1 and t.hits == 1
-    assert t.joints.shape == (J, 3) and np.isnan(t.joints[5]).all() and np.isfinite(np.delete(t.joints, 5, 0)).all()
+    assert (
+        t.joints.shape == (J, 3)
+        and np.isnan(t.joints[5]).all()
+        and np.isfinite(np.delete(t.joints, 5, 0)).all()
+    )
     assert np.isnan(t.joint_confidence[5]) and t.joint_confidence[0] == pytest.approx(0.7)
     np.testing.assert_allclose(t.root, np.nanmean(pose, axis=0), atol=1e-9)
     np.testing.assert_allclose(t.root_velocity, 0.0)
     assert t.keypoints2d.shape == (J, 2) and t.box.shape == (4,) and t.last_stamp == 1.0
     # A detection without any finite joint is ignored: the track coasts.
     empty = np.full((1, J, 3), np.nan)
-    assert tr.update(1.033, empty, np.zeros((1, 4)), np.array([0.9]))[0].state == TrackState.PREDICTED
+    assert (
+        tr.update(1.033, empty, np.zeros((1, 4)), np.array([0.9]))[0].state == TrackState.PREDICTED
+    )
 
 
 def test_stamp_backwards_resets_with_lost_and_fresh_ids():
@@ -97,12 +137,17 @@ def test_stamp_backwards_resets_with_lost_and_fresh_ids():
         out = _feed(tr, 50.0 + k / 30, [_person(-1.0, 4.0), _person(1.0, 5.0)])
     old = {t.id for t in out}
     assert len(old) == 2
-    out = _feed(tr, 10.0, [_person(-1.0, 4.0), _person(1.0, 5.0)])  # bag loop: time jumps back 40 s
-    assert sorted((t.id, t.state) for t in out if t.id in old) == sorted((i, TrackState.LOST) for i in old)
-    new = {t.id for t in out if t.id not in old}  # the people of this frame start new tracks at once
+    # bag loop: time jumps back 40 s
+    out = _feed(tr, 10.0, [_person(-1.0, 4.0), _person(1.0, 5.0)])
+    assert sorted((t.id, t.state) for t in out if t.id in old) == sorted(
+        (i, TrackState.LOST) for i in old
+    )
+    # the people of this frame start new tracks at once
+    new = {t.id for t in out if t.id not in old}
     assert len(new) == 2 and all(t.state == TrackState.NEW for t in out if t.id in new)
     out = _feed(tr, 10.0 + 1 / 30, [_person(-1.0, 4.0), _person(1.0, 5.0)])
-    assert {t.id for t in out} == new and all(t.state == TrackState.TRACKED for t in out)  # min_hits=2
+    # min_hits=2
+    assert {t.id for t in out} == new and all(t.state == TrackState.TRACKED for t in out)
     lost = tr.reset()  # explicit reset: same rules, ids keep counting
     assert {t.id for t in lost} == new and all(t.state == TrackState.LOST for t in lost)
     for k in range(2):
@@ -115,10 +160,14 @@ def test_long_gap_ends_tracks_and_zero_detections():
     for k in range(3):
         out = _feed(tr, 1.0 + k / 30, [_person(0.0, 4.0)])
     first = out[0].id
-    out = _feed(tr, 5.0, [_person(0.0, 4.0)])  # 4 s without frames: the track ended, a new one starts
-    assert sorted((t.id, t.state) for t in out) == [(first, TrackState.LOST), ("2", TrackState.NEW)]
+    # 4 s without frames: the track ended, a new one starts
+    out = _feed(tr, 5.0, [_person(0.0, 4.0)])
+    assert sorted((t.id, t.state) for t in out) == [
+        (first, TrackState.LOST),
+        ('2', TrackState.NEW),
+    ]
     out = _feed(tr, 5.0 + 1 / 30, [_person(0.0, 4.0)])
-    assert [(t.id, t.state) for t in out] == [("2", TrackState.TRACKED)]
+    assert [(t.id, t.state) for t in out] == [('2', TrackState.TRACKED)]
     for k in range(60):  # two seconds of empty frames: one LOST, then nothing
         out = tr.update(6.0 + k / 30, np.zeros((0, J, 3)), np.zeros((0, 4)), np.zeros(0))
         assert all(t.state in (TrackState.PREDICTED, TrackState.LOST) for t in out)
@@ -129,11 +178,26 @@ def test_long_gap_ends_tracks_and_zero_detections():
 def test_track_coasting_out_of_the_image_ends_at_once():
     tr = Tracker(TrackerConfig(min_hits=1, max_coast_s=1.0))
     for k in range(10):  # box moving right at 300 px/s towards the right edge of a 640 px image
-        out = tr.update(k / 30, _person(1.0 + 0.1 * k, 4.0)[None], np.array([[540.0 + 10 * k, 100, 80, 200]]),
-                        np.array([0.9]))
+        out = tr.update(
+            k / 30,
+            _person(1.0 + 0.1 * k, 4.0)[None],
+            np.array([[540.0 + 10 * k, 100, 80, 200]]),
+            np.array([0.9]),
+        )
     assert out[0].state == TrackState.TRACKED
-    states = [[t.state for t in tr.update(10 / 30 + k / 30, np.zeros((0, J, 3)), np.zeros((0, 4)), np.zeros(0),
-                                          image_size=IMAGE_SIZE)] for k in range(6)]
+    states = [
+        [
+            t.state
+            for t in tr.update(
+                10 / 30 + k / 30,
+                np.zeros((0, J, 3)),
+                np.zeros((0, 4)),
+                np.zeros(0),
+                image_size=IMAGE_SIZE,
+            )
+        ]
+        for k in range(6)
+    ]
     assert TrackState.LOST in sum(states, []) and states[-1] == []
     assert sum(states, []).count(TrackState.LOST) == 1 and len(sum(states, [])) < 6
 
@@ -143,12 +207,16 @@ def test_one_euro_and_kalman_filters():
     x = np.ones((4, 3))
     assert np.allclose(f(x, 0.033), 1.0) and np.allclose(f(x, 0.033), 1.0)
     y = [f(x + 1.0, 0.033).copy() for _ in range(90)]  # step of 1: converges, never overshoots
-    assert np.all(np.diff([v[0, 0] for v in y]) > 0) and y[-1][0, 0] == pytest.approx(2.0, abs=0.01)
+    assert np.all(np.diff([v[0, 0] for v in y]) > 0) and y[-1][0, 0] == pytest.approx(
+        2.0, abs=0.01
+    )
     x2 = x + 1.0
     x2[1] = np.nan  # unknown joint keeps its value
     held = f(x2, 0.033)[1].copy()
     assert np.allclose(held, y[-1][1])
-    kf = ConstantVelocityKalman(np.zeros(3), np.full(3, 0.05), accel_std=1.0, init_velocity_std=2.0)
+    kf = ConstantVelocityKalman(
+        np.zeros(3), np.full(3, 0.05), accel_std=1.0, init_velocity_std=2.0
+    )
     rng = np.random.default_rng(0)
     v = np.array([1.0, 0.0, -0.5])
     for k in range(1, 90):
@@ -158,34 +226,41 @@ def test_one_euro_and_kalman_filters():
 
 
 def test_ids_survive_crossings_without_full_occlusion(make_tracker):
-    """IDF1 >= 0.95 and <= 4 ID switches per 1000 frames on scenes of people entering, crossing and leaving
-    (people are published from their first detection, so a person detected once at the image edge, then
-    missed for longer than tentative_coast_frames, can start a second id; the box-overlap stage can swap
-    two people crossing at similar depths: measured 8 in 2400 frames)."""
+    """
+    IDF1 >= 0.95 and <= 4 ID switches per 1000 frames on scenes of people entering.
+
+    Crossing and leaving (people are published from their first detection, so a person detected
+    once at the image edge, then missed for longer than tentative_coast_frames, can start a second
+    id; the box-overlap stage can swap two people crossing at similar depths: measured 8 in 2400
+    frames).
+    """
     results = []
     for seed in (2, 5):
-        frames = generate(SceneConfig(kind="walk", num_people=6, duration_s=40.0, seed=seed))
+        frames = generate(SceneConfig(kind='walk', num_people=6, duration_s=40.0, seed=seed))
         results.append(mot_metrics(frames, run_tracker(make_tracker(), frames, IMAGE_SIZE)))
     frames = sum(r.frames for r in results)
     switches = sum(r.id_switches for r in results)
-    print("walk scenes:", results)
+    print('walk scenes:', results)
     assert frames >= 2000
     assert all(r.idf1 >= 0.95 for r in results)
     assert 1000.0 * switches / frames <= 4.0
 
 
 def test_variable_frame_rate_and_dropped_frames(make_tracker):
-    frames = generate(SceneConfig(kind="walk", num_people=5, duration_s=30.0, fps_jitter=0.5, drop_rate=0.15,
-                                  seed=7))
+    frames = generate(
+        SceneConfig(
+            kind='walk', num_people=5, duration_s=30.0, fps_jitter=0.5, drop_rate=0.15, seed=7
+        )
+    )
     dts = np.diff([f.stamp for f in frames])
     assert dts.max() > 2.5 * dts.min()  # really irregular
     res = mot_metrics(frames, run_tracker(make_tracker(), frames, IMAGE_SIZE))
-    print("variable frame rate:", res)
+    print('variable frame rate:', res)
     assert res.idf1 >= 0.95 and res.id_switches <= 3
 
 
 def test_id_survives_half_second_full_occlusion(make_tracker):
-    frames = generate(SceneConfig(kind="occlusion", duration_s=5.0, full_occlusion=True, seed=1))
+    frames = generate(SceneConfig(kind='occlusion', duration_s=5.0, full_occlusion=True, seed=1))
     hidden = [f.stamp for f in frames if 1 in f.hidden_ids]
     assert hidden[-1] - hidden[0] >= 0.5  # the person behind is fully hidden for at least 0.5 s
     outputs = run_tracker(make_tracker(), frames, IMAGE_SIZE)
@@ -196,8 +271,11 @@ def test_id_survives_half_second_full_occlusion(make_tracker):
     for f, out in zip(frames, outputs):
         for t in out:
             k = np.flatnonzero(f.gt_ids == 1)
-            if t.state != TrackState.LOST and k.size and np.linalg.norm(
-                    np.nanmean(t.joints, 0) - f.gt_joints[k[0]].mean(0)) < 0.5:
+            if (
+                t.state != TrackState.LOST
+                and k.size
+                and np.linalg.norm(np.nanmean(t.joints, 0) - f.gt_joints[k[0]].mean(0)) < 0.5
+            ):
                 ids_behind.add(t.id)
                 if 1 in f.hidden_ids:
                     states_while_hidden.add(t.state)
@@ -206,25 +284,25 @@ def test_id_survives_half_second_full_occlusion(make_tracker):
 
 
 def test_thirty_people(make_tracker):
-    frames = generate(SceneConfig(kind="crowd", num_people=30, duration_s=6.0, seed=3))
+    frames = generate(SceneConfig(kind='crowd', num_people=30, duration_s=6.0, seed=3))
     outputs = run_tracker(make_tracker(), frames, IMAGE_SIZE)
     res = mot_metrics(frames, outputs)
-    print("30 people:", res)
+    print('30 people:', res)
     assert max(len(o) for o in outputs) >= 25
     assert res.idf1 >= 0.95 and res.id_switches <= 3
 
 
 def test_smoothing_reduces_acceleration_error_with_low_lag(make_tracker):
-    frames = generate(SceneConfig(kind="single", duration_s=12.0, seed=4))
+    frames = generate(SceneConfig(kind='single', duration_s=12.0, seed=4))
     m = smoothing_metrics(make_tracker(), frames)
-    print("smoothing:", m)
-    assert m["accel_reduction_pct"] >= 50.0
-    assert abs(m["lag_frames"]) <= 1.0
-    assert m["mpjpe_filtered_mm"] < m["mpjpe_raw_mm"]
+    print('smoothing:', m)
+    assert m['accel_reduction_pct'] >= 50.0
+    assert abs(m['lag_frames']) <= 1.0
+    assert m['mpjpe_filtered_mm'] < m['mpjpe_raw_mm']
 
 
 def test_root_velocity_estimate(make_tracker):
-    frames = generate(SceneConfig(kind="single", duration_s=8.0, seed=6))
+    frames = generate(SceneConfig(kind='single', duration_s=8.0, seed=6))
     tr = make_tracker()
     errs = []
     for a, b, c in zip(frames, frames[1:], frames[2:]):
@@ -237,8 +315,11 @@ def test_root_velocity_estimate(make_tracker):
 
 
 def test_slow_camera_confirms_tracks_and_far_depth_noise_is_tolerated():
-    """10 Hz camera and a person at 13 m whose monocular depth jitters by +-0.4 m between frames: the
-    track is published from the 1st frame, confirmed on the 3rd and keeps its id."""
+    """
+    10 Hz camera and a person at 13 m whose monocular depth jitters by +-0.4 m between frames.
+
+    The track is published from the 1st frame, confirmed on the 3rd and keeps its id.
+    """
     rng = np.random.default_rng(3)
     tracker = Tracker(TrackerConfig(min_hits=3))
     base = np.stack([np.linspace(-0.2, 0.2, 17), np.linspace(-0.9, 0.8, 17), np.zeros(17)], axis=1)
@@ -247,65 +328,100 @@ def test_slow_camera_confirms_tracks_and_far_depth_noise_is_tolerated():
     for k in range(30):
         root = np.array([1.0 + 0.12 * k, 0.5, 13.0 + rng.uniform(-0.4, 0.4)])
         joints = (base + root)[None]  # (1, 17, 3) metres
-        tracks = tracker.update(stamps[k], joints, np.array([[300.0 + 7 * k, 200, 40, 90]]), np.array([0.9]))
+        tracks = tracker.update(
+            stamps[k], joints, np.array([[300.0 + 7 * k, 200, 40, 90]]), np.array([0.9])
+        )
         ids.append([(t.id, t.state) for t in tracks if t.state != TrackState.LOST])
     assert [s for _, s in ids[0] + ids[1]] == [TrackState.NEW, TrackState.NEW], ids[:4]
     assert all(i == [(ids[0][0][0], TrackState.TRACKED)] for i in ids[2:]), ids
 
 
 def test_one_hertz_camera_publishes_people_and_keeps_them():
-    """A 1 Hz camera (stamps 1 s apart, longer than track_max_coast_s): people are published from the
-    first frame, confirmed on the 3rd, survive one missed detection and keep their ids."""
+    """
+    Return a 1 Hz camera (stamps 1 s apart, longer than track_max_coast_s).
+
+    People are published from the first frame, confirmed on the 3rd, survive one missed detection
+    and keep their ids.
+    """
     tracker = Tracker(TrackerConfig(min_hits=3, max_coast_s=0.8))
     states = []
     for k in range(8):
         people = [] if k == 5 else [_person(-1.0 + 0.3 * k, 4.0), _person(1.5, 6.0)]
         out = _feed(tracker, 100.0 + k, people)
         states.append(sorted((t.id, t.state) for t in out))
-    assert states[0] == [("1", TrackState.NEW), ("2", TrackState.NEW)]
-    assert states[2] == [("1", TrackState.TRACKED), ("2", TrackState.TRACKED)]
-    assert states[5] == [("1", TrackState.PREDICTED), ("2", TrackState.PREDICTED)]  # one miss at 1 Hz
-    assert states[7] == [("1", TrackState.TRACKED), ("2", TrackState.TRACKED)]
+    assert states[0] == [('1', TrackState.NEW), ('2', TrackState.NEW)]
+    assert states[2] == [('1', TrackState.TRACKED), ('2', TrackState.TRACKED)]
+    # one miss at 1 Hz
+    assert states[5] == [('1', TrackState.PREDICTED), ('2', TrackState.PREDICTED)]
+    assert states[7] == [('1', TrackState.TRACKED), ('2', TrackState.TRACKED)]
 
 
 def test_false_detection_shows_one_frame():
-    """A NEW track that is not re-detected disappears from the output at once and ends (LOST, once) after
-    tentative_coast_frames frame periods; a low-score detection never becomes a track."""
+    """
+    Return a NEW track that is not re-detected disappears from the output at once and ends (LOST.
+
+    Once) after tentative_coast_frames frame periods; a low-score detection never becomes a track.
+    """
     tracker = Tracker(TrackerConfig(min_hits=3, tentative_coast_frames=2.5))
     for k in range(3):  # an established person at 30 Hz fixes the frame period
         _feed(tracker, 1.0 + k / 30, [_person(-2.0, 5.0)])
     out = _feed(tracker, 1.1, [_person(-2.0, 5.0), _person(1.0, 4.0)])  # a phantom appears once
-    assert sorted((t.id, t.state) for t in out) == [("1", TrackState.TRACKED), ("2", TrackState.NEW)]
-    states = [sorted((t.id, t.state) for t in _feed(tracker, 1.1 + k / 30, [_person(-2.0, 5.0)]))
-              for k in range(1, 5)]
-    assert states[0] == states[1] == [("1", TrackState.TRACKED)]  # hidden while it may be re-detected
-    assert states[2] == [("1", TrackState.TRACKED), ("2", TrackState.LOST)] and states[3] == [("1", TrackState.TRACKED)]
-    low = tracker.update(1.3, np.stack([_person(-2.0, 5.0), _person(1.0, 4.0)]),
-                         np.array([[100.0, 100, 80, 200], [300.0, 100, 80, 200]]), np.array([0.9, 0.2]))
-    assert [(t.id, t.state) for t in low] == [("1", TrackState.TRACKED)]
+    assert sorted((t.id, t.state) for t in out) == [
+        ('1', TrackState.TRACKED),
+        ('2', TrackState.NEW),
+    ]
+    states = [
+        sorted((t.id, t.state) for t in _feed(tracker, 1.1 + k / 30, [_person(-2.0, 5.0)]))
+        for k in range(1, 5)
+    ]
+    # hidden while it may be re-detected
+    assert states[0] == states[1] == [('1', TrackState.TRACKED)]
+    assert states[2] == [('1', TrackState.TRACKED), ('2', TrackState.LOST)] and states[3] == [
+        ('1', TrackState.TRACKED)
+    ]
+    low = tracker.update(
+        1.3,
+        np.stack([_person(-2.0, 5.0), _person(1.0, 4.0)]),
+        np.array([[100.0, 100, 80, 200], [300.0, 100, 80, 200]]),
+        np.array([0.9, 0.2]),
+    )
+    assert [(t.id, t.state) for t in low] == [('1', TrackState.TRACKED)]
 
 
 def test_far_person_with_depth_jumps_keeps_one_id():
-    """Monocular depth of a person 15 m away jumps by +-1.2 m between frames (beyond the 3D gates); the
-    image box barely moves, so the box-overlap stage keeps measuring one id (without it: 27 of 40 frames)
-    and no second track starts on the same box (without the guard: 2-3 ids)."""
+    """
+    Monocular depth of a person 15 m away jumps by +-1.2 m between frames (beyond the 3D gates).
+
+    The image box barely moves, so the box-overlap stage keeps measuring one id (without it: 27 of
+    40 frames) and no second track starts on the same box (without the guard: 2-3 ids).
+    """
     rng = np.random.default_rng(7)
     tracker = Tracker(TrackerConfig(min_hits=3))
     ids, measured = set(), 0
     for k in range(40):
         pose = _person(0.5 + 0.01 * k, 15.0 + rng.choice([-1.2, 1.2]))
-        out = tracker.update(1.0 + k / 10, pose[None], np.array([[300.0 + k, 200, 30, 80]]), np.array([0.9]))
+        out = tracker.update(
+            1.0 + k / 10, pose[None], np.array([[300.0 + k, 200, 30, 80]]), np.array([0.9])
+        )
         ids |= {t.id for t in out}
         measured += sum(t.state in (TrackState.NEW, TrackState.TRACKED) for t in out)
-    assert ids == {"1"} and measured >= 36
+    assert ids == {'1'} and measured >= 36
 
 
 def test_node_settings_track_as_well_as_the_defaults_through_full_occlusions():
-    """Six people walking with full occlusions: the scene where the node's settings once cost MOTA (0.757 vs
-    0.845). Both settings must keep MOTA >= 0.8, the node's within 0.02 of the defaults (measured 0.845 each)."""
-    frames = generate(SceneConfig(kind="walk", num_people=6, duration_s=40.0, full_occlusion=True, seed=2))
-    res = {name: mot_metrics(frames, run_tracker(Tracker(make()), frames, IMAGE_SIZE))
-           for name, make in CONFIGS.items()}
-    print("full occlusions:", res)
+    """
+    Six people walking with full occlusions.
+
+    The scene where the node's settings once cost MOTA (0.757 vs 0.845). Both settings must keep
+    MOTA >= 0.8, the node's within 0.02 of the defaults (measured 0.845 each).
+    """
+    frames = generate(
+        SceneConfig(kind='walk', num_people=6, duration_s=40.0, full_occlusion=True, seed=2)
+    )
+    res = {
+        name: mot_metrics(frames, run_tracker(Tracker(make()), frames, IMAGE_SIZE))
+        for name, make in CONFIGS.items()
+    }
+    print('full occlusions:', res)
     assert min(r.mota for r in res.values()) >= 0.8
-    assert res["node settings"].mota >= res["tracker defaults"].mota - 0.02
+    assert res['node settings'].mota >= res['tracker defaults'].mota - 0.02

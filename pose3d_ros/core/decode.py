@@ -1,4 +1,19 @@
-"""Decoding of MeTRAbs heads: soft-argmax of 2D heatmaps and of the metric 3D volume.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Decoding of MeTRAbs heads: soft-argmax of 2D heatmaps and of the metric 3D volume.
 
 Head output layout (the contract the MeTRAbs network follows; same as the official release):
 
@@ -22,6 +37,7 @@ The default `origin="centre"` moves it to the cube centre (`box_size_m / 2` on e
 virtual-camera axes (x right, y down, z forward), relative to a reference point that absolute
 reconstruction recovers anyway (the official reconstruction solves with the corner origin).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,19 +76,26 @@ def cells_to_crop_pixels(cells, stride: float, pixel_offset: float | None = None
     return cells * stride + off
 
 
-ORIGINS = ("centre", "corner")
+ORIGINS = ('centre', 'corner')
 
 
-def cells_to_metric(cells, res: int, stride: float, depth: int, box_size_m: float = 2.2,
-                    pixel_offset: float | None = None, origin: str = "centre"):
+def cells_to_metric(
+    cells,
+    res: int,
+    stride: float,
+    depth: int,
+    box_size_m: float = 2.2,
+    pixel_offset: float | None = None,
+    origin: str = 'centre',
+):
     """(..., 3) volume cell indices -> (..., 3) metres, origin at the cube centre or corner."""
     if origin not in ORIGINS:
-        raise ValueError(f"origin must be one of {ORIGINS}, got {origin!r}")
+        raise ValueError(f'origin must be one of {ORIGINS}, got {origin!r}')
     xy = cells_to_crop_pixels(cells[..., :2], stride, pixel_offset) * (box_size_m / res)
     z = cells[..., 2:] * (box_size_m / (depth - 1))
-    shift = box_size_m / 2 if origin == "centre" else 0.0
+    shift = box_size_m / 2 if origin == 'centre' else 0.0
     out = xy, z
-    if type(cells).__module__.startswith("torch"):
+    if type(cells).__module__.startswith('torch'):
         import torch
 
         return torch.cat(out, -1) - shift
@@ -82,18 +105,28 @@ def cells_to_metric(cells, res: int, stride: float, depth: int, box_size_m: floa
 def _split_head(logits, n_joints: int, depth: int):
     n, c, h, w = logits.shape
     if c != n_joints * (1 + depth):
-        raise ValueError(f"head has {c} channels, expected J + D*J = {n_joints * (1 + depth)} "
-                         f"for J={n_joints}, D={depth}")
+        raise ValueError(
+            f'head has {c} channels, expected J + D*J = {n_joints * (1 + depth)} '
+            f'for J={n_joints}, D={depth}'
+        )
     lg2d = logits[:, :n_joints]  # (N, J, H, W)
     lg3d = logits[:, n_joints:].reshape(n, depth, n_joints, h, w)  # (N, D, J, H, W)
     return lg2d, lg3d
 
 
-def decode_metrabs_head(logits: np.ndarray, n_joints: int, *, res: int, depth: int = 8,
-                        box_size_m: float = 2.2, pixel_offset: float | None = None,
-                        root_index: int | None = None,
-                        origin: str = "centre") -> tuple[np.ndarray, np.ndarray]:
-    """Split and decode a MeTRAbs 1x1-conv head output (numpy).
+def decode_metrabs_head(
+    logits: np.ndarray,
+    n_joints: int,
+    *,
+    res: int,
+    depth: int = 8,
+    box_size_m: float = 2.2,
+    pixel_offset: float | None = None,
+    root_index: int | None = None,
+    origin: str = 'centre',
+) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Split and decode a MeTRAbs 1x1-conv head output (numpy).
 
     logits: (N, J + D*J, H, W) float (layout in the module docstring). res: crop side in pixels.
     Returns coords2d (N, J, 2) crop pixels and coords3d (N, J, 3) metres, virtual-camera axes,
@@ -107,13 +140,21 @@ def decode_metrabs_head(logits: np.ndarray, n_joints: int, *, res: int, depth: i
     cells3d = soft_argmax_3d(np.moveaxis(lg3d, 1, 2))  # (N, J, 3)
     coords3d = cells_to_metric(cells3d, res, stride, depth, box_size_m, pixel_offset, origin)
     if root_index is not None:
-        coords3d = coords3d - coords3d[:, root_index:root_index + 1]
+        coords3d = coords3d - coords3d[:, root_index: root_index + 1]
     return coords2d, coords3d
 
 
-def decode_metrabs_head_torch(logits, n_joints: int, *, res: int, depth: int = 8,
-                              box_size_m: float = 2.2, pixel_offset: float | None = None,
-                              root_index: int | None = None, origin: str = "centre"):
+def decode_metrabs_head_torch(
+    logits,
+    n_joints: int,
+    *,
+    res: int,
+    depth: int = 8,
+    box_size_m: float = 2.2,
+    pixel_offset: float | None = None,
+    root_index: int | None = None,
+    origin: str = 'centre',
+):
     """Torch twin of `decode_metrabs_head` (ONNX-exportable: softmax, sums, matmuls only)."""
     import torch
 
@@ -127,9 +168,11 @@ def decode_metrabs_head_torch(logits, n_joints: int, *, res: int, depth: int = 8
     cells2d = torch.stack([p2.sum(-2) @ ax_w, p2.sum(-1) @ ax_h], -1)  # (N, J, 2)
     p3 = torch.softmax(lg3d.transpose(1, 2).reshape(n, n_joints, depth * h * w), -1)
     p3 = p3.reshape(n, n_joints, depth, h, w)
-    cells3d = torch.stack([p3.sum((2, 3)) @ ax_w, p3.sum((2, 4)) @ ax_h, p3.sum((3, 4)) @ ax_d], -1)
+    cells3d = torch.stack(
+        [p3.sum((2, 3)) @ ax_w, p3.sum((2, 4)) @ ax_h, p3.sum((3, 4)) @ ax_d], -1
+    )
     coords2d = cells_to_crop_pixels(cells2d, stride, pixel_offset)
     coords3d = cells_to_metric(cells3d, res, stride, depth, box_size_m, pixel_offset, origin)
     if root_index is not None:
-        coords3d = coords3d - coords3d[:, root_index:root_index + 1]
+        coords3d = coords3d - coords3d[:, root_index: root_index + 1]
     return coords2d, coords3d

@@ -1,4 +1,19 @@
-"""Rejecting implausible poses and duplicate detections of one person.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Rejecting implausible poses and duplicate detections of one person.
 
 Bone plausibility: a pose is dropped when any bone is shorter than `min_ratio` x or longer than
 `max_ratio` x its reference length AND differs from it by more than `abs_tolerance_m` (both
@@ -14,6 +29,7 @@ estimates whose joints are on average closer than ~0.4 x 0.45 m ≈ 18 cm are ta
 two people side by side are >= ~1 apart. Greedy: the highest score wins, lower-scored poses within
 the threshold are suppressed.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -27,31 +43,41 @@ def bone_lengths(poses: np.ndarray, edges) -> np.ndarray:
     return np.linalg.norm(poses[..., e[:, 1], :] - poses[..., e[:, 0], :], axis=-1)
 
 
-def plausible_bones(poses: np.ndarray, edges, reference_lengths, *, min_ratio: float = 0.1,
-                    max_ratio: float = 3.0, abs_tolerance_m: float = 0.3) -> np.ndarray:
-    """(N, J, 3) metres -> (N,) bool, True where no bone is implausible (see module docstring).
+def plausible_bones(
+    poses: np.ndarray,
+    edges,
+    reference_lengths,
+    *,
+    min_ratio: float = 0.1,
+    max_ratio: float = 3.0,
+    abs_tolerance_m: float = 0.3,
+) -> np.ndarray:
+    """
+    (N, J, 3) metres -> (N,) bool, True where no bone is implausible (see module docstring).
 
     reference_lengths: (E,) metres, e.g. `skeletons.reference_bone_lengths(skeleton)`.
     """
     length = bone_lengths(poses, edges)  # (N, E)
     ref = np.asarray(reference_lengths, np.float64)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid='ignore'):
         bad_ratio = (length < min_ratio * ref) | (length > max_ratio * ref)
         bad = bad_ratio & (np.abs(length - ref) > abs_tolerance_m)  # NaN compares False
     return ~bad.any(axis=-1)
 
 
 def pose_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Normalised distance between every pose of a (N, J, 3) and b (M, J, 3) -> (N, M).
+    """
+    Normalised distance between every pose of a (N, J, 3) and b (M, J, 3) -> (N, M).
 
     Pairs without a joint valid in both give inf.
     """
+
     def scale(p):  # (K, J, 3) -> (K,)
         c = np.nanmean(p, axis=1, keepdims=True)
         return np.sqrt(np.nanmean(np.sum((p - c) ** 2, axis=-1), axis=-1))
 
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN poses
+    with np.errstate(invalid='ignore'), warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # all-NaN poses
         d = np.linalg.norm(a[:, None] - b[None], axis=-1)  # (N, M, J)
         ok = np.isfinite(d)
         mean = np.nansum(d, -1) / np.maximum(ok.sum(-1), 1)  # (N, M) metres
@@ -60,13 +86,14 @@ def pose_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def pose_nms(poses: np.ndarray, scores, threshold: float = 0.4) -> np.ndarray:
-    """Greedy 3D pose non-maximum suppression.
+    """
+    Greedy 3D pose non-maximum suppression.
 
     poses: (N, J, 3) metres; scores: (N,). Returns (K,) int64 indices of the kept poses, highest
     score first.
     """
     scores = np.asarray(scores, np.float64)
-    order = np.argsort(-scores, kind="stable")
+    order = np.argsort(-scores, kind='stable')
     if len(order) == 0:
         return order.astype(np.int64)
     d = pose_distance(poses[order], poses[order])  # (N, N) in score order
@@ -80,8 +107,15 @@ def pose_nms(poses: np.ndarray, scores, threshold: float = 0.4) -> np.ndarray:
     return np.asarray(keep, np.int64)
 
 
-def filter_poses(poses: np.ndarray, scores, edges, reference_lengths, *, nms_threshold: float = 0.4,
-                 **bone_kwargs) -> np.ndarray:
+def filter_poses(
+    poses: np.ndarray,
+    scores,
+    edges,
+    reference_lengths,
+    *,
+    nms_threshold: float = 0.4,
+    **bone_kwargs,
+) -> np.ndarray:
     """Plausibility filter then NMS. Returns (K,) int64 indices into `poses`, best score first."""
     ok = np.nonzero(plausible_bones(poses, edges, reference_lengths, **bone_kwargs))[0]
     return ok[pose_nms(poses[ok], np.asarray(scores)[ok], nms_threshold)]

@@ -1,4 +1,19 @@
-"""The MeTRAbs crop network in PyTorch: stride-32 backbone + one 1x1 conv head (no decoding).
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The MeTRAbs crop network in PyTorch: stride-32 backbone + one 1x1 conv head (no decoding).
 
 Input ``(N, 3, S, S)`` float32 RGB normalised as ``x*2-1`` with ``x`` in [0, 1]. Output: the raw
 head logits ``(N, (1+D)*J, S/32, S/32)``: channels ``[0, J)`` are the 2D heatmap logits of the J
@@ -12,12 +27,12 @@ State-dict keys equal those of the official MeTRAbs PyTorch release (``metrabs_p
 needed. Here ``backbone.0`` is an identity: normalisation happens before the network (or in the
 exported graph's input stage, see ``InputAdapter``).
 """
+
 from __future__ import annotations
 
+from pose3d_ros.core.backbones import build_backbone
 import torch
 from torch import nn
-
-from pose3d_ros.core.backbones import build_backbone
 
 STRIDE = 32  # pixels of the input per heatmap cell
 
@@ -36,24 +51,33 @@ class MetrabsHead(nn.Module):
 
 
 class MetrabsNet(nn.Module):
-    """MeTRAbs crop network; every setting is a constructor argument.
+    """
+    `MeTRAbs` crop network; every setting is a constructor argument.
 
     Args:
+    ----
         backbone: ``"efficientnetv2-s"``, ``"efficientnetv2-l"`` or ``"resnet50"``.
         num_points: J, points predicted by the head (the model's internal joint set).
         depth: D, depth bins of the metric volume (8 in all official models).
         input_size: S, crop side in pixels; a multiple of 32 (256 or 384 officially).
         centered_stride: EfficientNetV2 bottom-right padding of the last stride-2 conv
             (``centered_stride`` in the official config.yaml).
+
     """
 
-    def __init__(self, backbone: str, num_points: int, depth: int = 8, input_size: int = 256,
-                 centered_stride: bool = True):
+    def __init__(
+        self,
+        backbone: str,
+        num_points: int,
+        depth: int = 8,
+        input_size: int = 256,
+        centered_stride: bool = True,
+    ):
         super().__init__()
         if input_size % STRIDE:
-            raise ValueError(f"input_size must be a multiple of {STRIDE}, got {input_size}")
+            raise ValueError(f'input_size must be a multiple of {STRIDE}, got {input_size}')
         if num_points < 1 or depth < 1:
-            raise ValueError(f"num_points and depth must be positive, got {num_points}, {depth}")
+            raise ValueError(f'num_points and depth must be positive, got {num_points}, {depth}')
         features, channels = build_backbone(backbone, centered_stride=centered_stride)
         self.backbone = nn.Sequential(nn.Identity(), features)  # keys backbone.1.* as upstream
         self.heatmap_heads = MetrabsHead(channels, num_points, depth)
@@ -69,11 +93,11 @@ class MetrabsNet(nn.Module):
         return self.input_size // STRIDE
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        """image (N, 3, S, S) float in [-1, 1] -> logits (N, (1+D)*J, S/32, S/32)."""
+        """Image (N, 3, S, S) float in [-1, 1] -> logits (N, (1+D)*J, S/32, S/32)."""
         return self.heatmap_heads(self.backbone(image))
 
     def split_head(self, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """logits (N, (1+D)*J, h, w) -> 2D logits (N, J, h, w), 3D logits (N, D, J, h, w)."""
+        """Logits (N, (1+D)*J, h, w) -> 2D logits (N, J, h, w), 3D logits (N, D, J, h, w)."""
         n, _, h, w = logits.shape
         j = self.num_points
         logits2d = logits[:, :j]  # (N, J, h, w)
@@ -82,7 +106,8 @@ class MetrabsNet(nn.Module):
 
 
 class InputAdapter(nn.Module):
-    """Turns an exported graph's input into the network's ``(N, 3, S, S)`` ``x*2-1`` input.
+    """
+    Turns an exported graph's input into the network's ``(N, 3, S, S)`` ``x*2-1`` input.
 
     ``input_format``:
         ``"uint8_nhwc"``: (N, S, S, 3) uint8 RGB, as perspective crops come out of OpenCV;
@@ -90,24 +115,24 @@ class InputAdapter(nn.Module):
         ``"float_nhwc"``: (N, S, S, 3) float32 RGB in [0, 1], e.g. the official linear-light crops
             with their gamma already applied (lossless, unlike an 8-bit copy);
         ``"float_nchw"``: (N, 3, S, S) float32 RGB already normalised to [-1, 1].
-    ``gamma``: exponent applied to ``x`` in [0, 1] before normalising (uint8 / float_nhwc input; 1.0
-    leaves pixels unchanged, which is right when the crop stage applies the gamma itself).
+    ``gamma``: exponent applied to ``x`` in [0, 1] before normalising (uint8 / float_nhwc input;
+    1.0 leaves pixels unchanged, which is right when the crop stage applies the gamma itself).
     """
 
-    FORMATS = ("uint8_nhwc", "float_nhwc", "float_nchw")
+    FORMATS = ('uint8_nhwc', 'float_nhwc', 'float_nchw')
 
-    def __init__(self, input_format: str = "uint8_nhwc", gamma: float = 1.0):
+    def __init__(self, input_format: str = 'uint8_nhwc', gamma: float = 1.0):
         super().__init__()
         if input_format not in self.FORMATS:
-            raise ValueError(f"input_format must be one of {self.FORMATS}, got {input_format!r}")
+            raise ValueError(f'input_format must be one of {self.FORMATS}, got {input_format!r}')
         self.input_format = input_format
         self.gamma = float(gamma)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        if self.input_format == "float_nchw":
+        if self.input_format == 'float_nchw':
             return image
         x = image.permute(0, 3, 1, 2).float()  # (N, 3, S, S)
-        if self.input_format == "uint8_nhwc":
+        if self.input_format == 'uint8_nhwc':
             x = x * (1.0 / 255.0)  # in [0, 1]
         if self.gamma != 1.0:
             x = x.pow(self.gamma)
@@ -115,5 +140,5 @@ class InputAdapter(nn.Module):
 
 
 def normalise_crops(crops: torch.Tensor, gamma: float = 1.0) -> torch.Tensor:
-    """crops (N, S, S, 3) uint8 RGB -> (N, 3, S, S) float32 in [-1, 1] (same maths as export)."""
-    return InputAdapter("uint8_nhwc", gamma)(crops)
+    """Crops (N, S, S, 3) uint8 RGB -> (N, 3, S, S) float32 in [-1, 1] (same maths as export)."""
+    return InputAdapter('uint8_nhwc', gamma)(crops)

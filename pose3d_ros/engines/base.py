@@ -1,19 +1,35 @@
-"""Engine interface, configuration, errors and model-file checks shared by every backend.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Engine interface, configuration, errors and model-file checks shared by every backend.
 
 The batch axis is axis 0 of every input and output. Shapes use -1 for a dynamic dimension.
 """
+
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
+import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-ENGINES = ("auto", "tensorrt", "onnxruntime", "torch")
-PRECISIONS = ("fp32", "fp16", "int8")
+ENGINES = ('auto', 'tensorrt', 'onnxruntime', 'torch')
+PRECISIONS = ('fp32', 'fp16', 'int8')
 
 
 class EngineError(RuntimeError):
@@ -29,7 +45,11 @@ class EngineInputError(EngineError):
 
 
 class DeviceUnavailableError(EngineError):
-    """A GPU-only request (device cuda, fp16/int8, CUDA graphs) on a machine or backend that cannot do it."""
+    """
+    A GPU-only request (device cuda, fp16/int8.
+
+    CUDA graphs) on a machine or backend that cannot do it
+    """
 
 
 class BackendUnavailableError(EngineError):
@@ -48,33 +68,46 @@ class EngineBuildError(EngineError):
 class EngineConfig:
     """Every setting of an engine; filled from node parameters or create_engine keyword options."""
 
-    engine: str = "auto"  # auto | tensorrt | onnxruntime | torch
-    device: str = "auto"  # auto (cuda:0 if a CUDA GPU is usable, else cpu) | cpu | cuda | cuda:N
-    precision: str = "fp32"  # fp32 | fp16 (GPU only) | int8 (TensorRT only, needs calibration)
-    threads: int = 0  # CPU intra-op threads (ONNX Runtime; torch sets it process-wide); 0 = library default
-    cache_dir: str = "~/.cache/pose3d_ros/engines"  # TensorRT engines, timing cache, ORT-TensorRT cache
+    engine: str = 'auto'  # auto | tensorrt | onnxruntime | torch
+    device: str = 'auto'  # auto (cuda:0 if a CUDA GPU is usable, else cpu) | cpu | cuda | cuda:N
+    precision: str = 'fp32'  # fp32 | fp16 (GPU only) | int8 (TensorRT only, needs calibration)
+    # CPU intra-op threads (ONNX Runtime; torch sets it process-wide); 0 = library default
+    threads: int = 0
+    # TensorRT engines, timing cache, ORT-TensorRT cache
+    cache_dir: str = '~/.cache/pose3d_ros/engines'
     batch_min: int = 1  # TensorRT optimisation profile, batch axis: smallest batch
     batch_opt: int = 8  # ... batch the kernels are tuned for (typical number of crops per frame)
     batch_max: int = 16  # ... largest batch of one call; larger batches are run in chunks
     workspace_mb: int = 1024  # TensorRT builder workspace memory pool limit, MiB
     timing_cache: bool = True  # keep the TensorRT timing cache in cache_dir (faster rebuilds)
-    int8_calibration_cache: str = ""  # path of the INT8 calibration cache ("" = <cache_dir>/<model>.calib)
-    int8_calibration_data: Iterable[Mapping[str, np.ndarray]] | None = None  # INT8 calibration batches
+    # path of the INT8 calibration cache ("" = <cache_dir>/<model>.calib)
+    int8_calibration_cache: str = ''
+    # INT8 calibration batches
+    int8_calibration_data: Iterable[Mapping[str, np.ndarray]] | None = None
     rebuild: bool = False  # force a TensorRT engine rebuild even when the cached one is valid
-    cuda_graphs: bool = False  # torch on CUDA: capture one CUDA graph per batch size (fixed batches)
-    torch_compile: str = ""  # torch: torch.compile backend ("inductor", "eager"...); "" = no compile
-    input_names: tuple[str, ...] = ()  # torch module: names of its positional inputs (default "input")
-    output_names: tuple[str, ...] = ()  # torch module: names of its outputs (default "output", "output_N")
-    input_shapes: Mapping[str, tuple[int, ...]] | None = None  # torch module: shapes to check, -1 dynamic
+    # torch on CUDA: capture one CUDA graph per batch size (fixed batches)
+    cuda_graphs: bool = False
+    # torch: torch.compile backend ("inductor", "eager"...); "" = no compile
+    torch_compile: str = ''
+    # torch module: names of its positional inputs (default "input")
+    input_names: tuple[str, ...] = ()
+    # torch module: names of its outputs (default "output", "output_N")
+    output_names: tuple[str, ...] = ()
+    # torch module: shapes to check, -1 dynamic
+    input_shapes: Mapping[str, tuple[int, ...]] | None = None
     progress: Callable[[str], None] | None = None  # receives progress lines while an engine builds
 
     @classmethod
     def from_options(cls, base: EngineConfig | None = None, **options: Any) -> EngineConfig:
-        """Copy `base` (or the defaults) with `options` applied; unknown names raise EngineConfigError."""
+        """
+        Copy `base` (or the defaults) with `options` applied.
+
+        Unknown names raise EngineConfigError
+        """
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
-            raise EngineConfigError(f"unknown engine option(s) {unknown}; known: {sorted(known)}")
+            raise EngineConfigError(f'unknown engine option(s) {unknown}; known: {sorted(known)}')
         values = {f.name: getattr(base, f.name) for f in fields(cls)} if base else {}
         values.update(options)
         cfg = cls(**values)
@@ -84,16 +117,19 @@ class EngineConfig:
     def validate(self) -> None:
         """Raise EngineConfigError for a value outside its allowed set."""
         if self.engine not in ENGINES:
-            raise EngineConfigError(f"engine={self.engine!r}: expected one of {ENGINES}")
+            raise EngineConfigError(f'engine={self.engine!r}: expected one of {ENGINES}')
         if self.precision not in PRECISIONS:
-            raise EngineConfigError(f"precision={self.precision!r}: expected one of {PRECISIONS}")
+            raise EngineConfigError(f'precision={self.precision!r}: expected one of {PRECISIONS}')
         parse_device(self.device)
         if not 1 <= self.batch_min <= self.batch_opt <= self.batch_max:
             raise EngineConfigError(
-                f"batch profile must satisfy 1 <= batch_min <= batch_opt <= batch_max, got "
-                f"{self.batch_min}/{self.batch_opt}/{self.batch_max}")
+                'batch profile must satisfy 1 <= batch_min <= batch_opt <= batch_max, got '
+                f'{self.batch_min}/{self.batch_opt}/{self.batch_max}'
+            )
         if self.threads < 0 or self.workspace_mb <= 0:
-            raise EngineConfigError(f"threads={self.threads} must be >= 0, workspace_mb={self.workspace_mb} > 0")
+            raise EngineConfigError(
+                f'threads={self.threads} must be >= 0, workspace_mb={self.workspace_mb} > 0'
+            )
 
     @property
     def cache_path(self) -> Path:
@@ -102,32 +138,40 @@ class EngineConfig:
 
 
 def parse_device(device: str) -> tuple[str, int]:
-    """'cpu' -> ('cpu', 0); 'cuda' -> ('cuda', 0); 'cuda:N' -> ('cuda', N); 'auto' -> ('auto', 0)."""
-    kind, _, index = str(device).partition(":")
-    if kind in ("cpu", "auto") and not index:
+    """
+    'cpu' -> ('cpu', 0); 'cuda' -> ('cuda', 0); 'cuda:N' -> ('cuda', N).
+
+    'auto' -> ('auto', 0)
+    """
+    kind, _, index = str(device).partition(':')
+    if kind in ('cpu', 'auto') and not index:
         return kind, 0
-    if kind == "cuda" and (not index or index.isdigit()):
-        return "cuda", int(index or 0)
+    if kind == 'cuda' and (not index or index.isdigit()):
+        return 'cuda', int(index or 0)
     raise EngineConfigError(f"device={device!r}: expected 'auto', 'cpu', 'cuda' or 'cuda:N'")
 
 
 class Engine(ABC):
     """One loaded network: named numpy inputs in, named numpy outputs out, batch on axis 0."""
 
-    name: str = "engine"  # backend name for diagnostics ("onnxruntime", "torch", "tensorrt")
+    name: str = 'engine'  # backend name for diagnostics ("onnxruntime", "torch", "tensorrt")
     input_names: list[str]
     output_names: list[str]
     input_shapes: dict[str, tuple[int, ...] | None]  # -1 = dynamic dimension; None = not known
     input_dtypes: dict[str, np.dtype | None]  # expected dtype of each input; None = not checked
-    source: str = ""  # model file (or module class name) the engine was made from
+    source: str = ''  # model file (or module class name) the engine was made from
 
     @property
     def description(self) -> str:
         """One line for logs and /diagnostics: backend, device, precision, model."""
-        return f"{self.name} {self.source}"
+        return f'{self.name} {self.source}'
 
     def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Run one batch. inputs: name -> (B, ...) array; returns name -> (B, ...) array (float32 for floats)."""
+        """
+        Run one batch. inputs: name -> (B, ...) array.
+
+        Returns name -> (B, ...) array (float32 for floats)
+        """
         arrays = self.check_inputs(inputs)
         return self._run(arrays)
 
@@ -142,8 +186,9 @@ class Engine(ABC):
             shape = self.input_shapes.get(name)
             if shape is None or any(d < 0 for d in shape[1:]):
                 raise EngineConfigError(
-                    f"warmup: input {name!r} of {self.source} has unknown non-batch dimensions {shape}; "
-                    "give input_shapes")
+                    f'warmup: input {name!r} of {self.source} has unknown non-batch dimensions'
+                    f' {shape}; give input_shapes'
+                )
             dtype = self.input_dtypes.get(name) or np.float32
             feed[name] = np.zeros((batch, *shape[1:]), dtype)
         self.run(feed)
@@ -152,60 +197,87 @@ class Engine(ABC):
         """Release backend resources (default: nothing)."""
 
     def check_inputs(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Validate names, ranks, fixed dimensions, dtypes and a common batch size; raise EngineInputError."""
+        """
+        Validate names, ranks, fixed dimensions, dtypes and a common batch size.
+
+        Raise EngineInputError
+        """
         if not isinstance(inputs, Mapping):
-            raise EngineInputError(f"{self.source}: run() takes a dict name -> array, got {type(inputs).__name__}")
+            raise EngineInputError(
+                f'{self.source}: run() takes a dict name -> array, got {type(inputs).__name__}'
+            )
         missing = [n for n in self.input_names if n not in inputs]
         extra = [n for n in inputs if n not in self.input_names]
         if missing or extra:
             raise EngineInputError(
-                f"{self.source}: inputs {sorted(inputs)} do not match the model's inputs {self.input_names} "
-                f"(missing {missing}, unknown {extra})")
+                f"{self.source}: inputs {sorted(inputs)} do not match the model's inputs"
+                f' {self.input_names} (missing {missing}, unknown {extra})'
+            )
         out, batch = {}, None
         for name in self.input_names:
             arr = np.ascontiguousarray(inputs[name])
             shape, dtype = self.input_shapes.get(name), self.input_dtypes.get(name)
             if dtype is not None and arr.dtype != dtype:
                 raise EngineInputError(
-                    f"{self.source}: input {name!r} must have dtype {np.dtype(dtype).name}, got {arr.dtype.name}")
-            if shape is not None and (arr.ndim != len(shape) or any(
-                    d >= 0 and d != a for d, a in zip(shape, arr.shape))):
+                    f'{self.source}: input {name!r} must have dtype {np.dtype(dtype).name}, got'
+                    f' {arr.dtype.name}'
+                )
+            if shape is not None and (
+                arr.ndim != len(shape) or any(d >= 0 and d != a for d, a in zip(shape, arr.shape))
+            ):
                 raise EngineInputError(
-                    f"{self.source}: input {name!r} must have shape {tuple(shape)} (-1 = any), got {arr.shape}")
+                    f'{self.source}: input {name!r} must have shape {tuple(shape)} (-1 = any), got'
+                    f' {arr.shape}'
+                )
             if arr.ndim == 0 or (batch is not None and arr.shape[0] != batch):
-                raise EngineInputError(f"{self.source}: inputs need one common batch size on axis 0")
+                raise EngineInputError(
+                    f'{self.source}: inputs need one common batch size on axis 0'
+                )
             batch = arr.shape[0]
             out[name] = arr
         return out
 
 
 def check_onnx_file(path: str | os.PathLike) -> Any:
-    """Load and check an ONNX file; returns the onnx.ModelProto or raises ModelFileError naming the file."""
+    """
+    Load and check an ONNX file.
+
+    Returns the onnx.ModelProto or raises ModelFileError naming the file
+    """
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"model file {str(path)!r} does not exist (or is not a file)")
+        raise ModelFileError(f'model file {str(path)!r} does not exist (or is not a file)')
     if path.stat().st_size == 0:
-        raise ModelFileError(f"model file {str(path)!r} is empty")
-    if path.suffix.lower() != ".onnx":
-        raise ModelFileError(f"model file {str(path)!r} is not an .onnx file")
+        raise ModelFileError(f'model file {str(path)!r} is empty')
+    if path.suffix.lower() != '.onnx':
+        raise ModelFileError(f'model file {str(path)!r} is not an .onnx file')
     try:
         import onnx
     except ImportError as exc:
-        raise BackendUnavailableError("the 'onnx' package is needed to read ONNX files: pip install onnx") from exc
+        raise BackendUnavailableError(
+            "the 'onnx' package is needed to read ONNX files: pip install onnx"
+        ) from exc
     try:
         model = onnx.load(str(path), load_external_data=False)
         onnx.checker.check_model(str(path))
     except Exception as exc:  # protobuf DecodeError, ValidationError...: all mean an unusable file
         raise ModelFileError(
-            f"model file {str(path)!r} is not a valid ONNX model (truncated or corrupt?): "
-            f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+            f'model file {str(path)!r} is not a valid ONNX model (truncated or corrupt?): '
+            f'{type(exc).__name__}: {str(exc)[:300]}'
+        ) from exc
     if not model.graph.input or not model.graph.output:
-        raise ModelFileError(f"model file {str(path)!r} has no graph inputs or outputs")
+        raise ModelFileError(f'model file {str(path)!r} has no graph inputs or outputs')
     return model
 
 
-def onnx_io(model: Any) -> tuple[list[str], list[str], dict[str, tuple[int, ...]], dict[str, np.dtype]]:
-    """Input names, output names, input shapes (-1 dynamic) and input dtypes of an onnx.ModelProto."""
+def onnx_io(
+    model: Any,
+) -> tuple[list[str], list[str], dict[str, tuple[int, ...]], dict[str, np.dtype]]:
+    """
+    Input names, output names.
+
+    Input shapes (-1 dynamic) and input dtypes of an onnx.ModelProto
+    """
     from onnx.helper import tensor_dtype_to_np_dtype
 
     initializers = {i.name for i in model.graph.initializer}
@@ -213,6 +285,8 @@ def onnx_io(model: Any) -> tuple[list[str], list[str], dict[str, tuple[int, ...]
     shapes, dtypes = {}, {}
     for inp in graph_inputs:
         tensor = inp.type.tensor_type
-        shapes[inp.name] = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in tensor.shape.dim)
+        shapes[inp.name] = tuple(
+            d.dim_value if d.HasField('dim_value') else -1 for d in tensor.shape.dim
+        )
         dtypes[inp.name] = np.dtype(tensor_dtype_to_np_dtype(tensor.elem_type))
     return [i.name for i in graph_inputs], [o.name for o in model.graph.output], shapes, dtypes

@@ -1,57 +1,82 @@
-"""TensorRT engine: build from ONNX with the public TensorRT Python API, cache on disk, run on torch CUDA buffers.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+`TensorRT` engine.
+
+Build from ONNX with the public TensorRT Python API, cache on disk, run on torch CUDA buffers.
 
 Build: explicit-batch network from the ONNX parser, one optimisation profile over the batch axis
-(batch_min/opt/max), fp16 / int8 flags, workspace limit, timing cache kept in cache_dir, progress monitor.
-Run: input/output buffers are flat torch CUDA tensors sized for batch_max (no extra CUDA binding library),
-their data_ptr() bound with set_tensor_address, execute_async_v3 on a torch CUDA stream; batches above
-batch_max run in chunks, batches below batch_min are padded. `tensorrt` is imported only here, lazily.
+(batch_min/opt/max), fp16 / int8 flags, workspace limit, timing cache kept in cache_dir, progress
+monitor. Run: input/output buffers are flat torch CUDA tensors sized for batch_max (no extra CUDA
+binding library), their data_ptr() bound with set_tensor_address, execute_async_v3 on a torch CUDA
+stream; batches above batch_max run in chunks, batches below batch_min are padded. `tensorrt` is
+imported only here, lazily.
 """
+
 from __future__ import annotations
 
 import logging
 import math
-import time
 from pathlib import Path
+import time
 from typing import Any, Callable
 
 import numpy as np
 
 from .base import (
     BackendUnavailableError,
+    check_onnx_file,
     DeviceUnavailableError,
     Engine,
     EngineBuildError,
     EngineConfig,
     EngineConfigError,
     EngineError,
-    check_onnx_file,
     onnx_io,
 )
-from .engine_cache import CachedEngine, EngineCache, EngineKey, atomic_write, make_key
+from .engine_cache import atomic_write, CachedEngine, EngineCache, EngineKey, make_key
 
 LOG = logging.getLogger(__name__)
 
 INSTALL_HINT = (
-    "the TensorRT Python package 'tensorrt' is not importable. Install TensorRT for this machine: on a Jetson "
-    "it comes with JetPack (apt install nvidia-jetpack, or python3-libnvinfer); on an x86 desktop install "
-    "NVIDIA's wheel matching your CUDA (pip install tensorrt-cu12) or the TensorRT tar/deb package; the "
-    "lean/dispatch runtimes cannot build engines. Otherwise use engine='onnxruntime' or engine='torch'.")
+    "the TensorRT Python package 'tensorrt' is not importable. Install TensorRT for this machine:"
+    ' on a Jetson it comes with JetPack (apt install nvidia-jetpack, or python3-libnvinfer); on an'
+    " x86 desktop install NVIDIA's wheel matching your CUDA (pip install tensorrt-cu12) or the"
+    ' TensorRT tar/deb package; the lean/dispatch runtimes cannot build engines. Otherwise use'
+    " engine='onnxruntime' or engine='torch'."
+)
 
 
 def import_tensorrt() -> Any:
-    """The tensorrt module, or BackendUnavailableError saying what to install."""
+    """Return the tensorrt module, or BackendUnavailableError saying what to install."""
     try:
         import tensorrt
     except ImportError as exc:
         raise BackendUnavailableError(INSTALL_HINT) from exc
-    if not hasattr(tensorrt, "Builder"):
-        raise BackendUnavailableError("this 'tensorrt' package is a lean/dispatch runtime without a Builder; "
-                                      + INSTALL_HINT)
+    if not hasattr(tensorrt, 'Builder'):
+        raise BackendUnavailableError(
+            "this 'tensorrt' package is a lean/dispatch runtime without a Builder; " + INSTALL_HINT
+        )
     return tensorrt
 
 
-def batch_profile(shapes: dict[str, tuple[int, ...]], cfg: EngineConfig, source: str) -> dict[str, tuple]:
-    """Input name -> (min, opt, max) shapes; the batch axis (0) alone may be dynamic.
+def batch_profile(
+    shapes: dict[str, tuple[int, ...]], cfg: EngineConfig, source: str
+) -> dict[str, tuple]:
+    """
+    Input name -> (min, opt, max) shapes; the batch axis (0) alone may be dynamic.
 
     A model whose batch is fixed in the ONNX file gets min = opt = max = its shape.
     """
@@ -59,20 +84,28 @@ def batch_profile(shapes: dict[str, tuple[int, ...]], cfg: EngineConfig, source:
     for name, shape in shapes.items():
         if not shape or any(d < 0 for d in shape[1:]):
             raise EngineConfigError(
-                f"TensorRT: input {name!r} of {source!r} has dynamic dimensions besides the batch {shape}; "
-                "export the ONNX with a fixed crop size")
+                f'TensorRT: input {name!r} of {source!r} has dynamic dimensions besides the batch'
+                f' {shape}; export the ONNX with a fixed crop size'
+            )
         rest = tuple(shape[1:])
         if shape[0] >= 0:
             profile[name] = (tuple(shape),) * 3
         else:
-            profile[name] = tuple((b, *rest) for b in (cfg.batch_min, cfg.batch_opt, cfg.batch_max))
+            profile[name] = tuple(
+                (b, *rest) for b in (cfg.batch_min, cfg.batch_opt, cfg.batch_max)
+            )
     return profile
 
 
 def _progress_monitor(trt: Any, progress: Callable[[str], None], every_s: float = 5.0) -> Any:
-    """A trt.IProgressMonitor forwarding top-level phases and at most one step line per `every_s` seconds."""
+    """
+    Return a trt.IProgressMonitor forwarding top-level phases and at most one step line per.
+
+    `every_s` seconds
+    """
 
     class Monitor(trt.IProgressMonitor):
+
         def __init__(self) -> None:
             trt.IProgressMonitor.__init__(self)
             self.last = 0.0
@@ -81,13 +114,15 @@ def _progress_monitor(trt: Any, progress: Callable[[str], None], every_s: float 
         def phase_start(self, phase_name: str, parent_phase: str | None, num_steps: int) -> None:
             self.steps[phase_name] = num_steps
             if not parent_phase:
-                progress(f"TensorRT: {phase_name} ({num_steps} steps)")
+                progress(f'TensorRT: {phase_name} ({num_steps} steps)')
 
         def step_complete(self, phase_name: str, step: int) -> bool:
             now = time.monotonic()
             if now - self.last > every_s:
                 self.last = now
-                progress(f"TensorRT: {phase_name} step {step + 1}/{self.steps.get(phase_name, '?')}")
+                progress(
+                    f"TensorRT: {phase_name} step {step + 1}/{self.steps.get(phase_name, '?')}"
+                )
             return True  # False would cancel the build
 
         def phase_finish(self, phase_name: str) -> None:
@@ -97,9 +132,14 @@ def _progress_monitor(trt: Any, progress: Callable[[str], None], every_s: float 
 
 
 def _calibrator(trt: Any, torch: Any, data: Any, cache_path: Path, batch: int, device: Any) -> Any:
-    """INT8 entropy calibrator over `data` (iterable of name -> (B, ...) arrays) with a cache file."""
+    """
+    INT8 entropy calibrator over `data` (iterable of name -> (B.
+
+    ...) arrays) with a cache file
+    """
 
     class Calibrator(trt.IInt8EntropyCalibrator2):
+
         def __init__(self) -> None:
             trt.IInt8EntropyCalibrator2.__init__(self)
             self.batches = iter(data or ())
@@ -112,7 +152,10 @@ def _calibrator(trt: Any, torch: Any, data: Any, cache_path: Path, batch: int, d
             feed = next(self.batches, None)
             if feed is None:
                 return None
-            self.keep = [torch.from_numpy(np.ascontiguousarray(feed[n], np.float32)).to(device) for n in names]
+            self.keep = [
+                torch.from_numpy(np.ascontiguousarray(feed[n], np.float32)).to(device)
+                for n in names
+            ]
             return [int(t.data_ptr()) for t in self.keep]
 
         def read_calibration_cache(self) -> bytes | None:
@@ -124,83 +167,129 @@ def _calibrator(trt: Any, torch: Any, data: Any, cache_path: Path, batch: int, d
     return Calibrator()
 
 
-def build_serialized_engine(trt: Any, onnx_path: Path, cfg: EngineConfig, profile: dict[str, tuple],
-                            timing_cache: Path | None, calib_cache: Path, device: Any,
-                            progress: Callable[[str], None]) -> bytes:
-    """Parse `onnx_path`, configure the builder from `cfg` and return the serialized engine (plan) bytes.
+def build_serialized_engine(
+    trt: Any,
+    onnx_path: Path,
+    cfg: EngineConfig,
+    profile: dict[str, tuple],
+    timing_cache: Path | None,
+    calib_cache: Path,
+    device: Any,
+    progress: Callable[[str], None],
+) -> bytes:
+    """
+    Parse `onnx_path`.
+
+    Configure the builder from `cfg` and return the serialized engine (plan) bytes.
 
     Call with `device` as the current CUDA device; int8 calibration batches are copied to `device`.
     """
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
     flags = 0
-    if hasattr(trt.NetworkDefinitionCreationFlag, "EXPLICIT_BATCH"):  # TensorRT 8; always explicit in 10
+    # TensorRT 8; always explicit in 10
+    if hasattr(trt.NetworkDefinitionCreationFlag, 'EXPLICIT_BATCH'):
         flags = 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
     network = builder.create_network(flags)
     parser = trt.OnnxParser(network, logger)
     if not parser.parse_from_file(str(onnx_path)):
-        errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
-        raise EngineBuildError(f"TensorRT cannot parse {str(onnx_path)!r}: {errors}")
+        errors = '; '.join(str(parser.get_error(i)) for i in range(parser.num_errors))
+        raise EngineBuildError(f'TensorRT cannot parse {str(onnx_path)!r}: {errors}')
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, cfg.workspace_mb << 20)  # bytes
-    if cfg.precision in ("fp16", "int8"):
-        if not getattr(builder, "platform_has_fast_fp16", True):
-            progress("TensorRT: this GPU has no fast fp16; fp16 kernels may be slow")
-        config.set_flag(trt.BuilderFlag.FP16)  # int8 engines fall back to fp16, not fp32, where needed
+    if cfg.precision in ('fp16', 'int8'):
+        if not getattr(builder, 'platform_has_fast_fp16', True):
+            progress('TensorRT: this GPU has no fast fp16; fp16 kernels may be slow')
+        # int8 engines fall back to fp16, not fp32, where needed
+        config.set_flag(trt.BuilderFlag.FP16)
     opt_profile = builder.create_optimization_profile()
     for name, (smallest, typical, largest) in profile.items():
         opt_profile.set_shape(name, smallest, typical, largest)
     config.add_optimization_profile(opt_profile)
     calibrator = None
-    if cfg.precision == "int8":
+    if cfg.precision == 'int8':
         if cfg.int8_calibration_data is None and not calib_cache.is_file():
             raise EngineConfigError(
-                f"precision='int8' needs int8_calibration_data (iterable of input batches) or an existing "
-                f"calibration cache {str(calib_cache)!r}")
+                "precision='int8' needs int8_calibration_data (iterable of input batches) or an"
+                f' existing calibration cache {str(calib_cache)!r}'
+            )
         import torch
 
         config.set_flag(trt.BuilderFlag.INT8)
-        calibrator = _calibrator(trt, torch, cfg.int8_calibration_data, calib_cache, cfg.batch_opt, device)
+        calibrator = _calibrator(
+            trt, torch, cfg.int8_calibration_data, calib_cache, cfg.batch_opt, device
+        )
         config.int8_calibrator = calibrator
         config.set_calibration_profile(opt_profile)
     cache = None
     if timing_cache is not None:
-        cache = config.create_timing_cache(timing_cache.read_bytes() if timing_cache.is_file() else b"")
+        cache = config.create_timing_cache(
+            timing_cache.read_bytes() if timing_cache.is_file() else b''
+        )
         config.set_timing_cache(cache, ignore_mismatch=False)
     monitor = None
-    if hasattr(trt, "IProgressMonitor"):  # TensorRT >= 10
+    if hasattr(trt, 'IProgressMonitor'):  # TensorRT >= 10
         monitor = _progress_monitor(trt, progress)
         config.progress_monitor = monitor
     plan = builder.build_serialized_network(network, config)
     del monitor, calibrator  # kept alive until the build returned
     if plan is None:
-        raise EngineBuildError(f"TensorRT failed to build {str(onnx_path)!r} (see the TensorRT log above)")
+        raise EngineBuildError(
+            f'TensorRT failed to build {str(onnx_path)!r} (see the TensorRT log above)'
+        )
     if cache is not None:
         atomic_write(timing_cache, bytes(config.get_timing_cache().serialize()))
     return bytes(plan)
 
 
-def engine_key(trt: Any, torch: Any, onnx_path: Path, cfg: EngineConfig, profile: dict, device: Any) -> EngineKey:
-    """The cache key of `onnx_path` built with `cfg` on `device` with this TensorRT."""
+def engine_key(
+    trt: Any, torch: Any, onnx_path: Path, cfg: EngineConfig, profile: dict, device: Any
+) -> EngineKey:
+    """Return the cache key of `onnx_path` built with `cfg` on `device` with this TensorRT."""
     batches = sorted({shapes[i][0] for shapes in profile.values() for i in range(3)})
     major, minor = torch.cuda.get_device_capability(device)
     opt = cfg.batch_opt if len(batches) > 1 else batches[0]
-    return make_key(onnx_path, cfg.precision, (batches[0], opt, batches[-1]), cfg.workspace_mb, trt.__version__,
-                    torch.cuda.get_device_name(device), f"{major}.{minor}")
+    return make_key(
+        onnx_path,
+        cfg.precision,
+        (batches[0], opt, batches[-1]),
+        cfg.workspace_mb,
+        trt.__version__,
+        torch.cuda.get_device_name(device),
+        f'{major}.{minor}',
+    )
 
 
-def ensure_engine(trt: Any, torch: Any, onnx_path: Path, cfg: EngineConfig, profile: dict, device: Any,
-                  rebuild: bool) -> tuple[CachedEngine, EngineKey, Callable]:
-    """Cached (or freshly built) engine of `onnx_path`; also returns its key and builder for a retry."""
+def ensure_engine(
+    trt: Any,
+    torch: Any,
+    onnx_path: Path,
+    cfg: EngineConfig,
+    profile: dict,
+    device: Any,
+    rebuild: bool,
+) -> tuple[CachedEngine, EngineKey, Callable]:
+    """
+    Cache (or freshly built) engine of `onnx_path`.
+
+    Also returns its key and builder for a retry
+    """
     key = engine_key(trt, torch, onnx_path, cfg, profile, device)
     cache = EngineCache(cfg.cache_path, progress=cfg.progress)
-    slug = key.file_name.split(".")[-2]  # <gpu>_sm<cc>
-    timing = cfg.cache_path / f"timing.trt{key.trt_version}.{slug}.cache" if cfg.timing_cache else None
-    calib = Path(cfg.int8_calibration_cache) if cfg.int8_calibration_cache else \
-        cfg.cache_path / f"{onnx_path.stem}.int8.calib"
+    slug = key.file_name.split('.')[-2]  # <gpu>_sm<cc>
+    timing = (
+        cfg.cache_path / f'timing.trt{key.trt_version}.{slug}.cache' if cfg.timing_cache else None
+    )
+    calib = (
+        Path(cfg.int8_calibration_cache)
+        if cfg.int8_calibration_cache
+        else cfg.cache_path / f'{onnx_path.stem}.int8.calib'
+    )
 
     def build(progress: Callable[[str], None]) -> bytes:
-        return build_serialized_engine(trt, onnx_path, cfg, profile, timing, calib, device, progress)
+        return build_serialized_engine(
+            trt, onnx_path, cfg, profile, timing, calib, device, progress
+        )
 
     return cache.get_or_build(key, build, rebuild=rebuild), key, build
 
@@ -208,18 +297,26 @@ def ensure_engine(trt: Any, torch: Any, onnx_path: Path, cfg: EngineConfig, prof
 class TensorRTEngine(Engine):
     """A TensorRT engine built from (or cached for) one ONNX file."""
 
-    name = "tensorrt"
+    name = 'tensorrt'
 
     def __init__(self, model_path: str | Path, device: str, cfg: EngineConfig) -> None:
-        """model_path: .onnx file; device: 'cuda:N' (resolved); cfg: precision, profile, cache, workspace."""
+        """
+        model_path: .onnx file; device: 'cuda:N' (resolved); cfg.
+
+        Precision, profile, cache, workspace
+        """
         trt = import_tensorrt()
         try:
             import torch
         except ImportError as exc:
-            raise BackendUnavailableError("engine='tensorrt' keeps its buffers in PyTorch CUDA tensors: "
-                                          "install a CUDA build of torch") from exc
+            raise BackendUnavailableError(
+                "engine='tensorrt' keeps its buffers in PyTorch CUDA tensors: "
+                'install a CUDA build of torch'
+            ) from exc
         if not torch.cuda.is_available():
-            raise DeviceUnavailableError("engine='tensorrt' needs a CUDA build of PyTorch and a GPU")
+            raise DeviceUnavailableError(
+                "engine='tensorrt' needs a CUDA build of PyTorch and a GPU"
+            )
         self._torch, self.source = torch, str(model_path)
         onnx_path = Path(model_path)
         names, self.output_names, shapes, self.input_dtypes = onnx_io(check_onnx_file(onnx_path))
@@ -228,16 +325,23 @@ class TensorRTEngine(Engine):
         profile = batch_profile(shapes, cfg, self.source)
         self.runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
         with torch.cuda.device(self.device):
-            cached, key, build = ensure_engine(trt, torch, onnx_path, cfg, profile, self.device, cfg.rebuild)
+            cached, key, build = ensure_engine(
+                trt, torch, onnx_path, cfg, profile, self.device, cfg.rebuild
+            )
             self.engine = self.runtime.deserialize_cuda_engine(cached.data)
             if self.engine is None and not cached.built:
-                LOG.warning("cached engine %s does not deserialize with TensorRT %s; rebuilding",
-                            cached.path, trt.__version__)
+                LOG.warning(
+                    'cached engine %s does not deserialize with TensorRT %s; rebuilding',
+                    cached.path,
+                    trt.__version__,
+                )
                 EngineCache(cfg.cache_path).invalidate(key)
-                cached = EngineCache(cfg.cache_path, progress=cfg.progress).get_or_build(key, build, rebuild=True)
+                cached = EngineCache(cfg.cache_path, progress=cfg.progress).get_or_build(
+                    key, build, rebuild=True
+                )
                 self.engine = self.runtime.deserialize_cuda_engine(cached.data)
             if self.engine is None:
-                raise EngineBuildError(f"TensorRT cannot deserialize the engine {cached.path}")
+                raise EngineBuildError(f'TensorRT cannot deserialize the engine {cached.path}')
             self.context = self.engine.create_execution_context()
             self.stream = torch.cuda.Stream(self.device)
         self.key, self.path = key, cached.path
@@ -254,17 +358,23 @@ class TensorRTEngine(Engine):
             np_dtype = np.dtype(trt.nptype(self.engine.get_tensor_dtype(name)))
             shape = tuple(self.context.get_tensor_shape(name))
             if any(d < 0 for d in shape):
-                raise EngineConfigError(f"TensorRT: output {name!r} of {self.source} has a data-dependent shape")
+                raise EngineConfigError(
+                    f'TensorRT: output {name!r} of {self.source} has a data-dependent shape'
+                )
             torch_dtype = torch.from_numpy(np.empty(0, np_dtype)).dtype
             self._dtypes[name] = np_dtype
-            self._buffers[name] = torch.empty(max(math.prod(shape), 1), dtype=torch_dtype, device=self.device)
+            self._buffers[name] = torch.empty(
+                max(math.prod(shape), 1), dtype=torch_dtype, device=self.device
+            )
             self.context.set_tensor_address(name, int(self._buffers[name].data_ptr()))
 
     @property
     def description(self) -> str:
         k = self.key
-        return (f"tensorrt {k.trt_version} {k.gpu_name} {k.precision} batch {k.batch_min}/{k.batch_opt}/"
-                f"{k.batch_max} {self.path}")
+        return (
+            f'tensorrt {k.trt_version} {k.gpu_name} {k.precision} batch'
+            f' {k.batch_min}/{k.batch_opt}/{k.batch_max} {self.path}'
+        )
 
     def _run_chunk(self, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """One execute_async_v3 for batch_min <= batch <= batch_max."""
@@ -272,13 +382,15 @@ class TensorRTEngine(Engine):
         for name, arr in chunk.items():
             arr = arr.astype(self._dtypes[name], copy=False)
             self.context.set_input_shape(name, arr.shape)
-            self._buffers[name][:arr.size].view(arr.shape).copy_(torch.from_numpy(arr), non_blocking=True)
+            self._buffers[name][: arr.size].view(arr.shape).copy_(
+                torch.from_numpy(arr), non_blocking=True
+            )
         if not self.context.execute_async_v3(self.stream.cuda_stream):
-            raise EngineError(f"TensorRT execute_async_v3 failed on {self.source}")
+            raise EngineError(f'TensorRT execute_async_v3 failed on {self.source}')
         out = {}
         for name in self.output_names:
             shape = tuple(self.context.get_tensor_shape(name))
-            tensor = self._buffers[name][:math.prod(shape)].view(shape)
+            tensor = self._buffers[name][: math.prod(shape)].view(shape)
             out[name] = (tensor.float() if tensor.is_floating_point() else tensor).cpu().numpy()
         return out
 
@@ -288,11 +400,14 @@ class TensorRTEngine(Engine):
         parts: dict[str, list[np.ndarray]] = {n: [] for n in self.output_names}
         with torch.cuda.device(self.device), torch.cuda.stream(self.stream):
             for start in range(0, batch, self.batch_max):
-                chunk = {n: a[start:start + self.batch_max] for n, a in inputs.items()}
+                chunk = {n: a[start: start + self.batch_max] for n, a in inputs.items()}
                 size = next(iter(chunk.values())).shape[0]
-                if size < self.batch_min:  # pad with copies of the last row up to the profile minimum
-                    chunk = {n: np.concatenate([a, np.repeat(a[-1:], self.batch_min - size, 0)])
-                             for n, a in chunk.items()}
+                # pad with copies of the last row up to the profile minimum
+                if size < self.batch_min:
+                    chunk = {
+                        n: np.concatenate([a, np.repeat(a[-1:], self.batch_min - size, 0)])
+                        for n, a in chunk.items()
+                    }
                 for name, arr in self._run_chunk(chunk).items():
                     parts[name].append(arr[:size])
         return {n: np.concatenate(p) if len(p) > 1 else p[0] for n, p in parts.items()}

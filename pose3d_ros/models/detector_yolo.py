@@ -1,32 +1,51 @@
-"""User-supplied YOLOv8 / YOLO11 detectors in the Ultralytics ONNX export format.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 
-Export format: input (1, 3, S, S) float RGB in [0, 1], the image letterboxed (aspect kept, centred, padded
-with grey 114); output (1, 4 + C, N): per candidate cx, cy, w, h in letterboxed input pixels followed by C
-class scores (already sigmoid; no objectness). Only the person class is used.
 """
+User-supplied YOLOv8 / YOLO11 detectors in the Ultralytics ONNX export format.
+
+Export format: input (1, 3, S, S) float RGB in [0, 1], the image letterboxed (aspect kept, centred,
+padded with grey 114); output (1, 4 + C, N): per candidate cx, cy, w, h in letterboxed input pixels
+followed by C class scores (already sigmoid; no objectness). Only the person class is used.
+"""
+
 from __future__ import annotations
 
 from typing import Protocol
 
 import cv2
 import numpy as np
-
 from pose3d_ros.models.base import Detections
 from pose3d_ros.models.detector_ssd import select_detections
 
 
 class _Runs(Protocol):
+
     input_names: list[str]
     output_names: list[str]
 
     def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]: ...
 
 
-def letterbox(image: np.ndarray, size: int, pad_value: int = 114) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Resize keeping the aspect ratio and pad to (size, size), centred (Ultralytics' letterbox).
+def letterbox(
+    image: np.ndarray, size: int, pad_value: int = 114
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Resize keeping the aspect ratio and pad to (size, size), centred (Ultralytics' letterbox).
 
-    image: (H, W, 3) uint8. Returns (size, size, 3) uint8, gain (2,) and pad (2,) such that, in continuous
-    coordinates (the image spans [0, W] x [0, H]), `letterboxed = source * gain + pad`.
+    image: (H, W, 3) uint8. Returns (size, size, 3) uint8, gain (2,) and pad (2,) such that, in
+    continuous coordinates (the image spans [0, W] x [0, H]), `letterboxed = source * gain + pad`.
     """
     h, w = image.shape[:2]
     r = min(size / h, size / w)
@@ -34,16 +53,19 @@ def letterbox(image: np.ndarray, size: int, pad_value: int = 114) -> tuple[np.nd
     resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
     left, top = (size - nw) // 2, (size - nh) // 2
     out = np.full((size, size, 3), pad_value, np.uint8)
-    out[top:top + nh, left:left + nw] = resized
+    out[top: top + nh, left: left + nw] = resized
     return out, np.array([nw / w, nh / h]), np.array([left, top], np.float64)
 
 
 class YoloDetector:
-    """Detector over a YOLOv8/YOLO11 ONNX export: (H, W, 3) uint8 RGB -> person boxes and scores.
+    """
+    Detector over a YOLOv8/YOLO11 ONNX export: (H, W, 3) uint8 RGB -> person boxes and scores.
 
     Args:
-        engine: ``run(dict) -> dict`` with ``input_names``/``output_names`` (``engines.create_engine``).
-        input_size: letterbox side S, pixels (the export's imgsz, e.g. 640 or 416); None = read it from the
+    ----
+        engine: ``run(dict) -> dict`` with ``input_names``/``output_names``
+        (``engines.create_engine``). input_size: letterbox side S, pixels (the export's imgsz, e.g.
+        640 or 416); None = read it from the
             engine's static input shape, else 640.
         person_class: index of the person class among the C scores (0 for COCO models).
         score_threshold: minimum person score kept.
@@ -51,16 +73,25 @@ class YoloDetector:
         max_detections: cap on people per image (highest scores kept).
         min_box_size: boxes whose longer side is shorter than this (source pixels) are dropped.
         input_dtype: numpy dtype of the network input (float16 for half-precision exports).
+
     """
 
-    def __init__(self, engine: _Runs, input_size: int | None = None, person_class: int = 0,
-                 score_threshold: float = 0.5, nms_iou: float = 0.5, max_detections: int = 10,
-                 min_box_size: float = 16.0, input_dtype=np.float32):
+    def __init__(
+        self,
+        engine: _Runs,
+        input_size: int | None = None,
+        person_class: int = 0,
+        score_threshold: float = 0.5,
+        nms_iou: float = 0.5,
+        max_detections: int = 10,
+        min_box_size: float = 16.0,
+        input_dtype=np.float32,
+    ):
         self.engine = engine
         self._input = engine.input_names[0]
         self._output = engine.output_names[0]
         if input_size is None:
-            shape = (getattr(engine, "input_shapes", None) or {}).get(self._input) or ()
+            shape = (getattr(engine, 'input_shapes', None) or {}).get(self._input) or ()
             input_size = shape[-1] if len(shape) == 4 and shape[-1] > 0 else 640
         self.input_size = int(input_size)
         self.person_class = int(person_class)
@@ -73,18 +104,27 @@ class YoloDetector:
     def detect(self, image: np.ndarray) -> Detections:
         """image: (H, W, 3) uint8 RGB."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}")
+            raise ValueError(f'image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}')
         boxed, gain, pad = letterbox(image, self.input_size)
         x = (boxed.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]  # (1, 3, S, S) in [0, 1]
         out = self.engine.run({self._input: np.ascontiguousarray(x.astype(self.input_dtype))})
         pred = np.asarray(out[self._output], np.float32)[0]  # (4 + C, N)
         if pred.ndim != 2 or pred.shape[0] <= 4 + self.person_class:
-            raise ValueError(f"expected output (1, 4 + C, N) with C > {self.person_class}, got "
-                             f"{out[self._output].shape}")
+            raise ValueError(
+                f'expected output (1, 4 + C, N) with C > {self.person_class}, got '
+                f'{out[self._output].shape}'
+            )
         cx, cy, w, h = pred[:4].astype(np.float64)  # (N,) letterboxed pixels
         scores = pred[4 + self.person_class]  # (N,)
-        xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)  # (N, 4) letterboxed
+        # (N, 4) letterboxed
+        xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
         xyxy = (xyxy - np.tile(pad, 2)) / np.tile(gain, 2)  # (N, 4) source pixels
-        return select_detections(xyxy, scores, (image.shape[1], image.shape[0]),
-                                 score_threshold=self.score_threshold, nms_iou=self.nms_iou,
-                                 max_detections=self.max_detections, min_box_size=self.min_box_size)
+        return select_detections(
+            xyxy,
+            scores,
+            (image.shape[1], image.shape[0]),
+            score_threshold=self.score_threshold,
+            nms_iou=self.nms_iou,
+            max_detections=self.max_detections,
+            min_box_size=self.min_box_size,
+        )

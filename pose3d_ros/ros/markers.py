@@ -1,26 +1,45 @@
-"""MarkerArray for RViz: per track a SPHERE_LIST (joints), LINE_LIST (bones) and TEXT (id).
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 
-Marker ids are stable per track, colours come from a hash of the track id, lifetimes follow the frame
-period (a few frames: no blinking at the camera rate, no ghosts after a stall) and an ended track gets
-an explicit DELETE of its three markers.
 """
+`MarkerArray` for RViz: per track a SPHERE_LIST (joints), LINE_LIST (bones) and TEXT (id).
+
+Marker ids are stable per track, colours come from a hash of the track id, lifetimes follow the
+frame period (a few frames: no blinking at the camera rate, no ghosts after a stall) and an ended
+track gets an explicit DELETE of its three markers.
+"""
+
 from __future__ import annotations
 
-import numpy as np
 from builtin_interfaces.msg import Duration
 from geometry_msgs.msg import Point
-from std_msgs.msg import ColorRGBA
-from visualization_msgs.msg import Marker, MarkerArray
-
+import numpy as np
 from pose3d_ros.core.skeletons import SkeletonDef
 from pose3d_ros.tracking import TrackState
 from pose3d_ros.visualize import id_colour_rgb
+from std_msgs.msg import ColorRGBA
+from visualization_msgs.msg import Marker, MarkerArray
 
-NAMESPACES = ("joints", "bones", "label")
+NAMESPACES = ('joints', 'bones', 'label')
 
 
 def track_colour(track_id: str) -> ColorRGBA:
-    """A saturated colour that depends only on the id (the same as in the debug image and demo video)."""
+    """
+    Return a saturated colour that depends only on the id (the same as in the debug image and.
+
+    Demo video)
+    """
     r, g, b = id_colour_rgb(track_id)
     return ColorRGBA(r=r / 255.0, g=g / 255.0, b=b / 255.0, a=1.0)
 
@@ -28,14 +47,21 @@ def track_colour(track_id: str) -> ColorRGBA:
 class MarkerBuilder:
     """Builds one MarkerArray per frame and remembers which tracks have markers to delete later."""
 
-    def __init__(self, skeleton: SkeletonDef, lifetime_frames: float = 3.0, joint_diameter_m: float = 0.05,
-                 bone_width_m: float = 0.02, text_height_m: float = 0.15):
+    def __init__(
+        self,
+        skeleton: SkeletonDef,
+        lifetime_frames: float = 3.0,
+        joint_diameter_m: float = 0.05,
+        bone_width_m: float = 0.02,
+        text_height_m: float = 0.15,
+    ):
         self.skeleton = skeleton
         self.lifetime_frames = lifetime_frames
         self.joint_diameter_m = joint_diameter_m
         self.bone_width_m = bone_width_m
         self.text_height_m = text_height_m
-        self._marker_ids: dict[str, int] = {}  # track id -> base marker id (stable for the track's life)
+        # track id -> base marker id (stable for the track's life)
+        self._marker_ids: dict[str, int] = {}
         self._next_id = 0
         self._edges = np.asarray(skeleton.edges, np.int64).reshape(-1, 2)  # (E, 2)
 
@@ -74,18 +100,23 @@ class MarkerBuilder:
     def _track_markers(self, track, header, lifetime: Duration) -> list[Marker]:
         joints = np.asarray(track.joints, np.float64)  # (J, 3) metres
         known = np.isfinite(joints).all(axis=1)  # (J,)
-        spheres = self._marker(Marker.SPHERE_LIST, "joints", track.id, header, lifetime)
+        spheres = self._marker(Marker.SPHERE_LIST, 'joints', track.id, header, lifetime)
         spheres.scale.x = spheres.scale.y = spheres.scale.z = self.joint_diameter_m
         spheres.points = [Point(x=x, y=y, z=z) for x, y, z in joints[known].tolist()]
-        bones = self._marker(Marker.LINE_LIST, "bones", track.id, header, lifetime)
+        bones = self._marker(Marker.LINE_LIST, 'bones', track.id, header, lifetime)
         bones.scale.x = self.bone_width_m
         edges = self._edges[known[self._edges].all(axis=1)] if len(self._edges) else self._edges
         bones.points = [Point(x=x, y=y, z=z) for x, y, z in joints[edges.reshape(-1)].tolist()]
-        label = self._marker(Marker.TEXT_VIEW_FACING, "label", track.id, header, lifetime)
+        label = self._marker(Marker.TEXT_VIEW_FACING, 'label', track.id, header, lifetime)
         label.scale.z = self.text_height_m
-        label.text = f"id {track.id}"
-        top = joints[known][np.argmin(joints[known][:, 1])] if known.any() else np.asarray(track.root, np.float64)
-        label.pose.position = Point(x=float(top[0]), y=float(top[1]) - 0.25, z=float(top[2]))  # 25 cm above the head
+        label.text = f'id {track.id}'
+        top = (
+            joints[known][np.argmin(joints[known][:, 1])]
+            if known.any()
+            else np.asarray(track.root, np.float64)
+        )
+        # 25 cm above the head
+        label.pose.position = Point(x=float(top[0]), y=float(top[1]) - 0.25, z=float(top[2]))
         return [spheres, bones, label]
 
     def _delete(self, track_id: str, header) -> list[Marker]:

@@ -1,11 +1,34 @@
-"""pose3d_ros.tracking: multi-person 3D tracker (ids, states, smoothing, velocities); ROS-free.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+pose3d_ros.tracking: multi-person 3D tracker (ids, states, smoothing, velocities); ROS-free.
 
 Usage::
 
-    tracker = Tracker(TrackerConfig(min_hits=3))
-    tracks = tracker.update(stamp_s, joints, boxes, scores)  # joints (N, J, 3) metres, camera frame
+    tracker = Tracker(TrackerConfig(min_hits=3)) tracks = tracker.update(stamp_s, joints, boxes,
+    scores)  # joints (N, J, 3) metres, camera frame
 """
+
 from pose3d_ros.tracking.filters import ConstantVelocityKalman, OneEuroFilter
 from pose3d_ros.tracking.tracker import Track, Tracker, TrackerConfig, TrackState
 
-__all__ = ["ConstantVelocityKalman", "OneEuroFilter", "Track", "TrackState", "Tracker", "TrackerConfig"]
+__all__ = [
+    'ConstantVelocityKalman',
+    'OneEuroFilter',
+    'Track',
+    'TrackState',
+    'Tracker',
+    'TrackerConfig',
+]

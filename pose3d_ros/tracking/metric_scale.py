@@ -1,29 +1,53 @@
-"""Metric depth from three cues, fused by their variances: the network's own size, a population height prior,
-and floor contact; per person over time; with a 3x3 root covariance.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 
-A monocular pose is known up to one factor: scaling every joint about the camera centre keeps the image
-projection. So each cue is an estimate of the person's true body size L (metres, a bone chain: mean leg
-hip-knee-ankle + mid-hip to mid-shoulder + mid-shoulder to nose/head), in log units, and the published pose is
-the network's pose times `s = L / L_model`, where L_model is the same chain measured on the network's pose:
-- network: L = L_model (its own metric scale); relative 1-sigma `network_size_std`, a per-person bias.
-- height prior: L = the template chain of an adult of `prior_stature_m` (RootNet-style pinhole: distance is
-  proportional to the assumed size over the image size); relative sigma prior_stature_std_m / prior_stature_m.
-- floor contact: the ray through the lowest ankle meets the plane at the ankle's height above the floor; the factor
-  that puts the ankle there times L_model (the ankle height scales with the person: ankle_height_ratio x L).
-  Relative variance (REFERENCE §7, z = distance, H' = camera height
-  above the ankle plane): (z sigma_v / (f H'))^2 + (jitter_h / H')^2 per frame (independent between frames),
-  plus (sigma_h / H')^2 for where this person's ankle keypoint sits and (z sigma_tilt / H')^2 +
-  (sigma_offset / H')^2 from the plane (shared by all of a person's frames: not averaged away).
-A track (`TrackScale`) keeps all three: the prior, the mean of the network's log size, and the gated floor
-measurements (jumps, stairs, wrong floors: residual and foot-speed gates); the scale is used while the feet are
-out of the image. Shapes next to the code; metres, seconds, camera optical frame.
 """
+Metric depth from three cues, fused by their variances.
+
+The network's own size, a population height prior, and floor contact; per person over time; with a
+3x3 root covariance.
+
+A monocular pose is known up to one factor: scaling every joint about the camera centre keeps the
+image projection. So each cue is an estimate of the person's true body size L (metres, a bone
+chain: mean leg hip-knee-ankle + mid-hip to mid-shoulder + mid-shoulder to nose/head), in log
+units, and the published pose is the network's pose times `s = L / L_model`, where L_model is the
+same chain measured on the network's pose:
+- network: L = L_model (its own metric scale); relative 1-sigma `network_size_std`, a per-person
+  bias.
+- height prior: L = the template chain of an adult of `prior_stature_m` (RootNet-style pinhole:
+  distance is
+  proportional to the assumed size over the image size); relative sigma prior_stature_std_m /
+  prior_stature_m.
+- floor contact: the ray through the lowest ankle meets the plane at the ankle's height above the
+  floor; the factor
+  that puts the ankle there times L_model (the ankle height scales with the person:
+  ankle_height_ratio x L). Relative variance (REFERENCE §7, z = distance, H' = camera height above
+  the ankle plane): (z sigma_v / (f H'))^2 + (jitter_h / H')^2 per frame (independent between
+  frames), plus (sigma_h / H')^2 for where this person's ankle keypoint sits and (z sigma_tilt /
+  H')^2 + (sigma_offset / H')^2 from the plane (shared by all of a person's frames: not averaged
+  away).
+A track (`TrackScale`) keeps all three: the prior, the mean of the network's log size, and the
+gated floor measurements (jumps, stairs, wrong floors: residual and foot-speed gates); the scale is
+used while the feet are out of the image. Shapes next to the code; metres, seconds, camera optical
+frame.
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from pose3d_ros.core import skeletons
 from pose3d_ros.core.ground import GroundPlane
 
@@ -32,89 +56,135 @@ TEMPLATE_STATURE_M = 1.72  # stature of core.skeletons' template adult (head top
 
 @dataclass
 class DepthConfig:
-    """Settings of the depth fusion. Metres, pixels, seconds; relative sigmas are of the scale (log units)."""
+    """
+    Settings of the depth fusion..
+
+    Metres, pixels, seconds; relative sigmas are of the scale (log units)
+    """
 
     prior_stature_m: float = 1.70  # population mean stature of adults, m
     prior_stature_std_m: float = 0.09  # its 1-sigma spread, m
-    network_size_std: float = 0.12  # relative 1-sigma error of the network's own body size (per person)
-    frame_size_std: float = 0.03  # relative 1-sigma per-frame noise of the network's depth (feet seen)
+    # relative 1-sigma error of the network's own body size (per person)
+    network_size_std: float = 0.12
+    # relative 1-sigma per-frame noise of the network's depth (feet seen)
+    frame_size_std: float = 0.03
     truncated_size_std: float = 0.06  # the same when no ankle is inside the image (legs cut off)
-    ankle_height_ratio: float = 0.055  # ankle keypoint above the floor (foot down) over the body size: 0.053-0.057
-    #                                  for the generated people's ankles (~9 cm at 1.70 m); anthropometric ~0.045
-    ankle_height_std_m: float = 0.025  # its 1-sigma per person (shoes, where the model puts the ankle), m
+    # ankle keypoint above the floor (foot down) over the body size: 0.053-0.057
+    ankle_height_ratio: float = 0.055
+    # for the generated people's ankles (~9 cm at 1.70 m); anthropometric ~0.045
+    # its 1-sigma per person (shoes, where the model puts the ankle), m
+    ankle_height_std_m: float = 0.025
     ankle_jitter_std_m: float = 0.01  # its 1-sigma from frame to frame (foot rolling), m
     foot_px_std: float = 3.0  # 1-sigma error of the ankle keypoint in the image, px
     lateral_px_std: float = 3.0  # 1-sigma error of the root across the ray, px
     lateral_floor_m: float = 0.01  # minimum 1-sigma across the ray, m
     min_foot_conf: float = 0.5  # ankles below this joint confidence give no floor contact
-    edge_margin_px: float = 2.0  # ankles this close to the image border (or outside) give no floor contact
-    gate_sigma: float = 3.0  # floor measurements farther than this many sigma from the track's floor-based size
+    # ankles this close to the image border (or outside) give no floor contact
+    edge_margin_px: float = 2.0
+    # floor measurements farther than this many sigma from the track's floor-based size
+    gate_sigma: float = 3.0
     #                          are rejected (once it has `gate_after` of them)
-    gate_after: int = 3  # floor measurements before the gate applies; until then only `plausible_size_ratio`
-    plausible_size_ratio: float = 1.45  # floor sizes beyond prior x/÷ this are rejected (not a standing adult)
-    max_foot_speed_mps: float = 0.6  # floor contact rejected while the lowest ankle moves up/down faster, m/s
+    # floor measurements before the gate applies; until then only `plausible_size_ratio`
+    gate_after: int = 3
+    # floor sizes beyond prior x/÷ this are rejected (not a standing adult)
+    plausible_size_ratio: float = 1.45
+    # floor contact rejected while the lowest ankle moves up/down faster, m/s
+    max_foot_speed_mps: float = 0.6
     min_scale: float = 0.5  # published scale clamped to [min_scale, max_scale] x the network's
     max_scale: float = 2.0
 
 
 def _head_key(keys: tuple[str, ...]) -> str:
-    for k in ("nose", "head", "htop"):
+    for k in ('nose', 'head', 'htop'):
         if k in keys:
             return k
-    raise KeyError("skeleton has no nose/head joint")
+    raise KeyError('skeleton has no nose/head joint')
 
 
 def body_size(joints: np.ndarray, skeleton) -> np.ndarray:
-    """(..., J, 3) metres -> (...,) bone-chain size (see module docstring), metres; NaN if a joint is missing."""
+    """
+    (..., J, 3) metres -> (...,) bone-chain size (see module docstring), metres.
+
+    NaN if a joint is missing
+    """
     s = skeletons.get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
-    j = {k: joints[..., s.index(k), :] for k in ("lhip", "rhip", "lkne", "rkne", "lank", "rank", "lsho", "rsho")}
+    j = {
+        k: joints[..., s.index(k), :]
+        for k in ('lhip', 'rhip', 'lkne', 'rkne', 'lank', 'rank', 'lsho', 'rsho')
+    }
     head = joints[..., s.index(_head_key(s.keys)), :]
     d = lambda a, b: np.linalg.norm(a - b, axis=-1)  # noqa: E731
-    legs = 0.5 * (d(j["lhip"], j["lkne"]) + d(j["lkne"], j["lank"]) + d(j["rhip"], j["rkne"]) + d(j["rkne"], j["rank"]))
-    hip, sho = 0.5 * (j["lhip"] + j["rhip"]), 0.5 * (j["lsho"] + j["rsho"])
+    legs = 0.5 * (
+        d(j['lhip'], j['lkne'])
+        + d(j['lkne'], j['lank'])
+        + d(j['rhip'], j['rkne'])
+        + d(j['rkne'], j['rank'])
+    )
+    hip, sho = 0.5 * (j['lhip'] + j['rhip']), 0.5 * (j['lsho'] + j['rsho'])
     return legs + d(hip, sho) + d(sho, head)
 
 
 def prior_size(skeleton, cfg: DepthConfig) -> float:
     """Bone-chain size of an adult of the prior stature, metres (the template adult, scaled)."""
     s = skeletons.get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
-    return float(body_size(skeletons.template_pose(s), s)) * cfg.prior_stature_m / TEMPLATE_STATURE_M
+    return (
+        float(body_size(skeletons.template_pose(s), s)) * cfg.prior_stature_m / TEMPLATE_STATURE_M
+    )
 
 
 @dataclass
 class FrameDepth:
-    """Per-detection depth cues of one frame (N detections) and the single-frame fusion applied to them."""
+    """
+    Per-detection depth cues of one frame (N detections) and the single-frame fusion applied to.
+
+    Them
+    """
 
     log_size_model: np.ndarray  # (N,) log of the network pose's size (metres)
-    floor_log_size: np.ndarray  # (N,) log size implied by floor contact; NaN = no contact this frame
+    # (N,) log size implied by floor contact; NaN = no contact this frame
+    floor_log_size: np.ndarray
     floor_var: np.ndarray  # (N,) its per-frame (independent) variance, log units^2
     floor_sys_var: np.ndarray  # (N,) its plane-shared (systematic) variance, log units^2
-    foot_down: np.ndarray  # (N,) plane normal . lowest ankle of the network pose, metres (NaN = none)
+    # (N,) plane normal . lowest ankle of the network pose, metres (NaN = none)
+    foot_down: np.ndarray
     plane_offset: float  # plane offset the floor cue used, metres (NaN = no plane)
     scale: np.ndarray  # (N,) single-frame fused scale already applied to the poses
     log_var: np.ndarray  # (N,) variance of log(scale), log units^2
-    frame_var: np.ndarray  # (N,) per-frame (independent) variance of the network's log depth, log units^2
+    # (N,) per-frame (independent) variance of the network's log depth, log units^2
+    frame_var: np.ndarray
     cov: np.ndarray  # (N, 3, 3) root covariance of the single-frame result, m^2, camera frame
     fx: float  # focal length of the camera, px
     log_prior: float  # log of the height prior's size, log metres
     config: DepthConfig  # settings used
-    feet: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # (N, 3) floor points at the prior's
-    #                                                                     scale for the plane estimate; NaN = none
-    ups: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # (N, 3) body-up directions; NaN = none
+    # (N, 3) floor points at the prior's
+    feet: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    # scale for the plane estimate; NaN = none
+    # (N, 3) body-up directions; NaN = none
+    ups: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
 
 def fuse(means: list[np.ndarray], variances: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Inverse-variance fusion of estimates (each (...,), NaN = absent) -> (mean, variance)."""
-    w = [np.where(np.isfinite(m) & np.isfinite(v) & (v > 0), 1.0 / np.where(v > 0, v, 1.0), 0.0)
-         for m, v in zip(means, variances)]
+    w = [
+        np.where(np.isfinite(m) & np.isfinite(v) & (v > 0), 1.0 / np.where(v > 0, v, 1.0), 0.0)
+        for m, v in zip(means, variances)
+    ]
     sw = sum(w)
     mean = sum(wi * np.nan_to_num(m) for wi, m in zip(w, means)) / np.where(sw > 0, sw, 1.0)
-    return np.where(sw > 0, mean, np.nan), np.where(sw > 0, 1.0 / np.where(sw > 0, sw, 1.0), np.inf)
+    return np.where(sw > 0, mean, np.nan), np.where(
+        sw > 0, 1.0 / np.where(sw > 0, sw, 1.0), np.inf
+    )
 
 
-def root_covariance(root: np.ndarray, log_var: np.ndarray, fx: float, cfg: DepthConfig) -> np.ndarray:
-    """(..., 3) roots and (...,) variance of log scale -> (..., 3, 3) covariance, m^2: along the ray
-    |root|^2 var, across it (|root| lateral_px_std / fx)^2 (at least lateral_floor_m^2)."""
+def root_covariance(
+    root: np.ndarray, log_var: np.ndarray, fx: float, cfg: DepthConfig
+) -> np.ndarray:
+    """
+    (..., 3) roots and (...,) variance of log scale -> (..., 3, 3) covariance, m^2.
+
+    Along the ray |root|^2 var, across it (|root| lateral_px_std / fx)^2 (at least
+    lateral_floor_m^2).
+    """
     r = np.asarray(root, np.float64)
     dist = np.linalg.norm(r, axis=-1)  # (...,) metres
     u = r / np.where(dist > 1e-9, dist, 1.0)[..., None]  # (..., 3) unit ray
@@ -124,13 +194,23 @@ def root_covariance(root: np.ndarray, log_var: np.ndarray, fx: float, cfg: Depth
     return along[..., None, None] * uu + across[..., None, None] * (np.eye(3) - uu)
 
 
-def frame_depth(joints: np.ndarray, joints2d: np.ndarray, joint_conf: np.ndarray, skeleton, fx: float,
-                image_size: tuple[int, int], plane: GroundPlane | None, root: np.ndarray,
-                cfg: DepthConfig) -> FrameDepth:
-    """Depth cues of N detections and their single-frame fusion.
+def frame_depth(
+    joints: np.ndarray,
+    joints2d: np.ndarray,
+    joint_conf: np.ndarray,
+    skeleton,
+    fx: float,
+    image_size: tuple[int, int],
+    plane: GroundPlane | None,
+    root: np.ndarray,
+    cfg: DepthConfig,
+) -> FrameDepth:
+    """
+    Depth cues of N detections and their single-frame fusion.
 
-    joints: (N, J, 3) network poses, metres, camera frame. joints2d: (N, J, 2) px. joint_conf: (N, J).
-    fx: focal length, px. image_size: (width, height) px. plane: the floor or None. root: (N, 3) metres.
+    joints: (N, J, 3) network poses, metres, camera frame. joints2d: (N, J, 2) px. joint_conf: (N,
+    J). fx: focal length, px. image_size: (width, height) px. plane: the floor or None. root: (N,
+    3) metres.
     """
     s = skeletons.get_skeleton(skeleton) if isinstance(skeleton, str) else skeleton
     n = len(joints)
@@ -138,21 +218,24 @@ def frame_depth(joints: np.ndarray, joints2d: np.ndarray, joint_conf: np.ndarray
     log_m = np.log(np.where(size > 1e-3, size, np.nan))  # (N,)
     lp = np.log(prior_size(s, cfg))
     var_p, var_n = (cfg.prior_stature_std_m / cfg.prior_stature_m) ** 2, cfg.network_size_std**2
-    ank = [s.index("lank"), s.index("rank")]
+    ank = [s.index('lank'), s.index('rank')]
     w, h = image_size
     a2 = joints2d[:, ank]  # (N, 2, 2) px
-    inside = ((a2 >= cfg.edge_margin_px) & (a2 <= np.array([w - 1, h - 1]) - cfg.edge_margin_px)).all(-1)
+    inside = (
+        (a2 >= cfg.edge_margin_px) & (a2 <= np.array([w - 1, h - 1]) - cfg.edge_margin_px)
+    ).all(-1)
     ok = inside & (np.nan_to_num(joint_conf[:, ank]) >= cfg.min_foot_conf)  # (N, 2)
     floor_y = np.full(n, np.nan)
     floor_var = np.full(n, np.nan)
     sys_var = np.full(n, np.nan)
     foot_down = np.full(n, np.nan)
     if plane is not None and n:
-        # The ankle sits ankle_height_ratio x the true size s L_model above the floor: s (n.P) + d = r s L_model,
+        # The ankle sits ankle_height_ratio x the true size s L_model above the floor: s (n.P) + d
+        # = r s L_model,
         # so s = d / (r L_model - n.P) for each ankle P of the network pose.
         down = joints[:, ank] @ plane.normal  # (N, 2) metres, < 0 below the camera
         denom = cfg.ankle_height_ratio * size[:, None] - down  # (N, 2) metres
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide='ignore', invalid='ignore'):
             sa = np.where(ok & (denom > 1e-6) & (down < 0), plane.offset / denom, np.nan)  # (N, 2)
         has = np.isfinite(sa).any(axis=1)
         low = np.argmin(np.where(np.isfinite(sa), sa, np.inf), axis=1)  # (N,) the lowest foot
@@ -162,55 +245,95 @@ def frame_depth(joints: np.ndarray, joints2d: np.ndarray, joint_conf: np.ndarray
         ankle_h = cfg.ankle_height_ratio * np.nan_to_num(s_floor * size, nan=1.5)  # (N,) metres
         hp = np.maximum(plane.offset - ankle_h, 0.1)  # (N,) metres, camera above the ankle plane
         dist = s_floor * np.linalg.norm(p_foot, axis=-1)  # (N,) metres
-        px_var = (dist * cfg.foot_px_std / (fx * hp)) ** 2  # (N,) keypoint part, independent per foot
-        # Both feet down (agree within the noise): their mean; the minimum of two noisy feet is biased low.
-        both = np.isfinite(sa).all(axis=1) & (np.abs(np.log(sa[:, 0] / sa[:, 1])) < 2.0 * np.sqrt(2 * px_var))
+        # (N,) keypoint part, independent per foot
+        px_var = (dist * cfg.foot_px_std / (fx * hp)) ** 2
+        # Both feet down (agree within the noise): their mean; the minimum of two noisy feet is
+        # biased low.
+        both = np.isfinite(sa).all(axis=1) & (
+            np.abs(np.log(sa[:, 0] / sa[:, 1])) < 2.0 * np.sqrt(2 * px_var)
+        )
         s_floor = np.where(both, np.sqrt(sa[:, 0] * sa[:, 1]), s_floor)
         floor_var = np.where(both, 0.5, 1.0) * px_var + (cfg.ankle_jitter_std_m / hp) ** 2
-        sys_var = ((dist * plane.normal_std_rad / hp) ** 2 + (plane.offset_std_m / hp) ** 2
-                   + (cfg.ankle_height_std_m / hp) ** 2)  # (N,) shared by a person's frames
+        sys_var = (
+            (dist * plane.normal_std_rad / hp) ** 2
+            + (plane.offset_std_m / hp) ** 2
+            + (cfg.ankle_height_std_m / hp) ** 2
+        )  # (N,) shared by a person's frames
         floor_y = np.log(s_floor) + log_m
-    mean, var = fuse([np.full(n, lp), log_m, floor_y], [np.full(n, var_p), np.full(n, var_n), floor_var + sys_var])
-    scale = np.clip(np.nan_to_num(np.exp(mean - log_m), nan=1.0), cfg.min_scale, cfg.max_scale)  # (N,)
-    frame_var = np.where(inside.any(axis=1), cfg.frame_size_std, cfg.truncated_size_std) ** 2  # (N,)
+    mean, var = fuse(
+        [np.full(n, lp), log_m, floor_y],
+        [np.full(n, var_p), np.full(n, var_n), floor_var + sys_var],
+    )
+    # (N,)
+    scale = np.clip(np.nan_to_num(np.exp(mean - log_m), nan=1.0), cfg.min_scale, cfg.max_scale)
+    # (N,)
+    frame_var = np.where(inside.any(axis=1), cfg.frame_size_std, cfg.truncated_size_std) ** 2
     log_var = np.where(np.isfinite(var), var, var_n) + frame_var
     cov = root_covariance(root * scale[:, None], log_var, fx, cfg)
-    mean_pn, _ = fuse([np.full(n, lp), log_m], [np.full(n, var_p), np.full(n, var_n)])  # without the floor
+    # without the floor
+    mean_pn, _ = fuse([np.full(n, lp), log_m], [np.full(n, var_p), np.full(n, var_n)])
     feet, ups = _floor_samples(joints, joint_conf, ok.all(axis=1), s, np.exp(mean_pn - log_m), cfg)
-    offset = float(plane.offset) if plane is not None else float("nan")
-    return FrameDepth(log_m, floor_y, floor_var, sys_var, foot_down, offset, scale, log_var, frame_var, cov,
-                      float(fx), float(lp), cfg, feet, ups)
+    offset = float(plane.offset) if plane is not None else float('nan')
+    return FrameDepth(
+        log_m,
+        floor_y,
+        floor_var,
+        sys_var,
+        foot_down,
+        offset,
+        scale,
+        log_var,
+        frame_var,
+        cov,
+        float(fx),
+        float(lp),
+        cfg,
+        feet,
+        ups,
+    )
 
 
 def _floor_samples(joints, joint_conf, feet_ok, s, prior_scale, cfg: DepthConfig):
-    """Floor point under the lowest ankle of each upright person with both feet seen, at the scale of the prior
-    and the network (not the floor: no feedback), and
-    their body-up directions: (N, 3), (N, 3), NaN rows for the others."""
+    """
+    Floor point under the lowest ankle of each upright person with both feet seen.
+
+    At the scale of the prior and the network (not the floor: no feedback), and their body-up
+    directions: (N, 3), (N, 3), NaN rows for the others.
+    """
     n = len(joints)
-    ank = [s.index("lank"), s.index("rank")]
-    sho = 0.5 * (joints[:, s.index("lsho")] + joints[:, s.index("rsho")])  # (N, 3)
+    ank = [s.index('lank'), s.index('rank')]
+    sho = 0.5 * (joints[:, s.index('lsho')] + joints[:, s.index('rsho')])  # (N, 3)
     up = sho - joints[:, ank].mean(axis=1)
-    up /= np.maximum(np.linalg.norm(up, axis=-1, keepdims=True), 1e-9)  # (N, 3) body-up, camera frame
+    # (N, 3) body-up, camera frame
+    up /= np.maximum(np.linalg.norm(up, axis=-1, keepdims=True), 1e-9)
     upright = up[:, 1] < -np.cos(np.radians(40.0))  # within 40 deg of image-up
     keep = feet_ok & upright & np.isfinite(prior_scale)  # (N,)
     a = joints[:, ank] * np.where(keep, prior_scale, np.nan)[:, None, None]  # (N, 2, 3) metres
-    low = np.argmin(np.nan_to_num(np.einsum("nfd,nd->nf", a, up), nan=0.0), axis=1)  # (N,) lower ankle
+    # (N,) lower ankle
+    low = np.argmin(np.nan_to_num(np.einsum('nfd,nd->nf', a, up), nan=0.0), axis=1)
     size = body_size(joints, s) * np.where(keep, prior_scale, np.nan)  # (N,) metres at that scale
-    foot = a[np.arange(n), low] - (cfg.ankle_height_ratio * size)[:, None] * up  # (N, 3) floor point under it
+    # (N, 3) floor point under it
+    foot = a[np.arange(n), low] - (cfg.ankle_height_ratio * size)[:, None] * up
     return foot, np.where(keep[:, None], up, np.nan)
 
 
 class TrackScale:
-    """One person's size over time (log metres): prior, mean network size and gated floor contacts."""
+    """
+    One person's size over time (log metres).
+
+    Prior, mean network size and gated floor contacts
+    """
 
     def __init__(self, log_prior: float, cfg: DepthConfig):
         self.cfg = cfg
         self.log_prior = float(log_prior)
         self.var_prior = (cfg.prior_stature_std_m / cfg.prior_stature_m) ** 2
         self.net_sum, self.net_n = 0.0, 0  # sum / count of log L_model
-        self.floor_wsum, self.floor_w, self.floor_sys, self.floor_n = 0.0, 0.0, 0.0, 0  # floor accumulators
+        # floor accumulators
+        self.floor_wsum, self.floor_w, self.floor_sys, self.floor_n = 0.0, 0.0, 0.0, 0
         self.rejected = 0  # floor measurements gated out
-        self.y_sum, self.y_sq, self.vy_sum = 0.0, 0.0, 0.0  # accepted floor cues: sum, sum of squares, sum of vars
+        # accepted floor cues: sum, sum of squares, sum of vars
+        self.y_sum, self.y_sq, self.vy_sum = 0.0, 0.0, 0.0
         self.last_foot: tuple[float, float] | None = None  # (stamp s, lowest-ankle height m)
 
     def estimate(self) -> tuple[float, float]:
@@ -226,33 +349,49 @@ class TrackScale:
         return float(m), float(v)
 
     def frame_var(self, default: float) -> float:
-        """Per-frame variance of the network's log depth for this person: `default`, or more when the floor cues
-        scatter more over time than their own noise explains (e.g. a distorted lens, a hard pose)."""
+        """
+        Per-frame variance of the network's log depth for this person.
+
+        `default`, or more when the floor cues scatter more over time than their own noise explains
+        (e.g. a distorted lens, a hard pose).
+        """
         n = self.floor_n
         if n < 5:
             return default
-        scatter = (self.y_sq - self.y_sum**2 / n) / (n - 1)  # sample variance of the accepted floor cues
+        # sample variance of the accepted floor cues
+        scatter = (self.y_sq - self.y_sum**2 / n) / (n - 1)
         return max(default, scatter - self.vy_sum / n)
 
     def update(self, stamp_s: float, depth: FrameDepth, i: int) -> tuple[float, float]:
-        """Adds detection i of `depth`; returns (scale for this detection's network pose, var of log scale).
+        """
+        Add detection i of `depth`.
 
-        The scale is the track's size over the mean network size of the track (one factor per person: the
-        network's per-frame size wobbles more than its depth does, e.g. when the legs leave the image)."""
+        Returns (scale for this detection's network pose, var of log scale).
+
+        The scale is the track's size over the mean network size of the track (one factor per
+        person: the network's per-frame size wobbles more than its depth does, e.g. when the legs
+        leave the image).
+        """
         cfg = self.cfg
         lm = depth.log_size_model[i]
         if np.isfinite(lm):
             self.net_sum += float(lm)
             self.net_n += 1
         mu, var = self.estimate()
-        m_bar = self.net_sum / self.net_n if self.net_n else np.nan  # mean log network size of the track
-        y = depth.floor_log_size[i] - lm + m_bar  # floor cue as a size at the track's mean network size
+        # mean log network size of the track
+        m_bar = self.net_sum / self.net_n if self.net_n else np.nan
+        # floor cue as a size at the track's mean network size
+        y = depth.floor_log_size[i] - lm + m_bar
         vy, vs = depth.floor_var[i], depth.floor_sys_var[i]
         if np.isfinite(y):
-            height = float(np.exp(mu - lm) * depth.foot_down[i] + depth.plane_offset)  # ankle height, m
+            # ankle height, m
+            height = float(np.exp(mu - lm) * depth.foot_down[i] + depth.plane_offset)
             fast = False
             if self.last_foot is not None and stamp_s > self.last_foot[0]:
-                fast = abs(height - self.last_foot[1]) / (stamp_s - self.last_foot[0]) > cfg.max_foot_speed_mps
+                fast = (
+                    abs(height - self.last_foot[1]) / (stamp_s - self.last_foot[0])
+                    > cfg.max_foot_speed_mps
+                )
             self.last_foot = (float(stamp_s), height)
             if self.floor_n >= cfg.gate_after:  # against the person's own floor contacts so far
                 f_mu, f_var = self.floor_wsum / self.floor_w, 1.0 / self.floor_w
@@ -264,13 +403,27 @@ class TrackScale:
                 self.floor_w += 1.0 / vy
                 self.floor_sys += float(vs)
                 self.floor_n += 1
-                self.y_sum, self.y_sq, self.vy_sum = self.y_sum + y, self.y_sq + y * y, self.vy_sum + vy
+                self.y_sum, self.y_sq, self.vy_sum = (
+                    self.y_sum + y,
+                    self.y_sq + y * y,
+                    self.vy_sum + vy,
+                )
                 mu, var = self.estimate()
             else:
                 self.rejected += 1
-        scale = float(np.clip(np.nan_to_num(np.exp(mu - m_bar), nan=1.0), cfg.min_scale, cfg.max_scale))
+        scale = float(
+            np.clip(np.nan_to_num(np.exp(mu - m_bar), nan=1.0), cfg.min_scale, cfg.max_scale)
+        )
         return scale, var
 
 
-__all__ = ["DepthConfig", "FrameDepth", "TrackScale", "body_size", "frame_depth", "fuse", "prior_size",
-           "root_covariance"]
+__all__ = [
+    'DepthConfig',
+    'FrameDepth',
+    'TrackScale',
+    'body_size',
+    'frame_depth',
+    'fuse',
+    'prior_size',
+    'root_covariance',
+]

@@ -1,11 +1,28 @@
-"""Synthetic multi-person scenes with known 3D ground truth, for tracker tests and benchmarks.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 
-People are 17-joint stick figures (Human3.6M order, pelvis = joint 0) walking on a ground plane with a gait
-(swinging legs and arms, pelvis bob), seen by a pinhole camera (optical frame: x right, y down, z forward)
-mounted `camera_height_m` above the ground and looking horizontally. Detections carry per-joint noise, a larger
-noise on the root along the camera ray (monocular depth), missing joints, missed detections, false positives
-and, optionally, occlusion by nearer people. Everything is seeded and deterministic.
 """
+Synthetic multi-person scenes with known 3D ground truth, for tracker tests and benchmarks.
+
+People are 17-joint stick figures (Human3.6M order, pelvis = joint 0) walking on a ground plane
+with a gait (swinging legs and arms, pelvis bob), seen by a pinhole camera (optical frame: x right,
+y down, z forward) mounted `camera_height_m` above the ground and looking horizontally. Detections
+carry per-joint noise, a larger noise on the root along the camera ray (monocular depth), missing
+joints, missed detections, false positives and, optionally, occlusion by nearer people. Everything
+is seeded and deterministic.
+"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,14 +47,17 @@ class PinholeCamera:
     def project(self, p: np.ndarray) -> np.ndarray:
         """(..., 3) metres, camera frame -> (..., 2) pixels."""
         z = p[..., 2]
-        return np.stack([self.fx * p[..., 0] / z + self.cx, self.fy * p[..., 1] / z + self.cy], axis=-1)
+        return np.stack(
+            [self.fx * p[..., 0] / z + self.cx, self.fy * p[..., 1] / z + self.cy], axis=-1
+        )
 
 
 @dataclass
 class SceneConfig:
     """Settings of one synthetic scene. Metres, seconds, pixels."""
 
-    kind: str = "walk"  # "walk" (people enter, cross and leave), "occlusion" (one 0.5 s full occlusion),
+    # "walk" (people enter, cross and leave), "occlusion" (one 0.5 s full occlusion),
+    kind: str = 'walk'
     #                     "crowd" (many people wandering), "single" (one person walking a circle)
     num_people: int = 6  # people in view at the same time (about)
     duration_s: float = 30.0  # seconds
@@ -53,7 +73,8 @@ class SceneConfig:
     box_noise_px: float = 3.0  # box corner noise std, pixels
     full_occlusion: bool = False  # drop detections of people hidden behind nearer ones
     camera_height_m: float = 1.4  # metres above the ground
-    min_separation_m: float = 0.6  # people's pelvises stay at least this far apart on the ground, metres
+    # people's pelvises stay at least this far apart on the ground, metres
+    min_separation_m: float = 0.6
     seed: int = 0
     camera: PinholeCamera = field(default_factory=PinholeCamera)
 
@@ -74,22 +95,34 @@ class Frame:
     hidden_ids: np.ndarray  # (K,) ids of people in view but fully occluded (not detected)
 
 
-def skeleton(pelvis: np.ndarray, heading: float, phase: float, stride: float, scale: float,
-             ground_y: float) -> np.ndarray:
-    """(17, 3) joints of a walking person, metres, camera frame (y down).
+def skeleton(
+    pelvis: np.ndarray, heading: float, phase: float, stride: float, scale: float, ground_y: float
+) -> np.ndarray:
+    """
+    Pose a walking person.
 
     Args:
+    ----
         pelvis: (3,) pelvis position; its y is replaced by the standing height above ground_y.
         heading: walking direction in the x-z plane, radians (0 = +x).
         phase: gait phase, radians.
         stride: swing amplitude in [0, 1] (0 = standing).
         scale: body size factor (1 = 1.75 m tall).
+        ground_y: camera-frame y of the ground, metres (y down).
+
+    Returns
+    -------
+        (17, 3) joints, metres, camera frame (y down).
+
     """
     f = np.array([np.cos(heading), 0.0, np.sin(heading)])  # forward
-    r = np.array([np.sin(heading), 0.0, -np.cos(heading)])  # right-hand side (seen from above, y down)
+    # right-hand side (seen from above, y down)
+    r = np.array([np.sin(heading), 0.0, -np.cos(heading)])
     up = np.array([0.0, -1.0, 0.0])
     s = scale
-    pel = np.array([pelvis[0], ground_y - s * (0.95 + 0.02 * stride * np.cos(2 * phase)), pelvis[2]])
+    pel = np.array(
+        [pelvis[0], ground_y - s * (0.95 + 0.02 * stride * np.cos(2 * phase)), pelvis[2]]
+    )
     j = np.zeros((NUM_JOINTS, 3))
     j[0] = pel
     for k, side, ph in ((1, 1.0, phase), (4, -1.0, phase + np.pi)):  # right leg, left leg
@@ -103,18 +136,22 @@ def skeleton(pelvis: np.ndarray, heading: float, phase: float, stride: float, sc
     j[8] = pel + 0.5 * s * up
     j[9] = pel + 0.6 * s * up + 0.03 * s * f
     j[10] = pel + 0.72 * s * up + 0.06 * s * f
-    for k, side, ph in ((11, -1.0, phase), (14, 1.0, phase + np.pi)):  # left arm swings with the right leg
+    # left arm swings with the right leg
+    for k, side, ph in ((11, -1.0, phase), (14, 1.0, phase + np.pi)):
         al = 0.35 * stride * np.sin(ph)
         sh = j[8] + side * 0.18 * s * r
         el = sh + 0.28 * s * (-up * np.cos(al) + f * np.sin(al))
-        wr = el + 0.26 * s * (-up * np.cos(al + 0.4 * stride + 0.1) + f * np.sin(al + 0.4 * stride + 0.1))
+        wr = el + 0.26 * s * (
+            -up * np.cos(al + 0.4 * stride + 0.1) + f * np.sin(al + 0.4 * stride + 0.1)
+        )
         j[k], j[k + 1], j[k + 2] = sh, el, wr
     return j
 
 
 @dataclass
 class _Person:
-    id: int
+
+    id: int  # noqa: A003
     start: float  # s
     end: float  # s
     pos: np.ndarray  # (3,) metres (y unused)
@@ -129,20 +166,34 @@ class _Person:
 def _people(cfg: SceneConfig, rng: np.random.Generator) -> list[_Person]:
     """Trajectory seeds of the people of a scene."""
     people: list[_Person] = []
-    if cfg.kind == "single":
+    if cfg.kind == 'single':
         # One person walking a circle of radius 1.5 m around (0, 5) m at 1.2 m/s.
         return [_Person(0, 0.0, cfg.duration_s, np.array([0.0, 0, 3.5]), 0.0, 1.2, 1.2 / 1.5, 1.0)]
-    if cfg.kind == "occlusion":
-        # Person 0 walks left to right at 2.5 m; person 1 stands-ish at 6 m and is hidden for ~0.5 s.
-        return [_Person(0, 0.0, cfg.duration_s, np.array([-2.3, 0, 2.5]), 0.0, 1.5, 0.0, 1.05),
-                _Person(1, 0.0, cfg.duration_s, np.array([-0.3, 0, 6.0]), 0.0, 0.1, 0.0, 0.95)]
-    if cfg.kind == "crowd":
+    if cfg.kind == 'occlusion':
+        # Person 0 walks left to right at 2.5 m; person 1 stands-ish at 6 m and is hidden for ~0.5
+        # s.
+        return [
+            _Person(0, 0.0, cfg.duration_s, np.array([-2.3, 0, 2.5]), 0.0, 1.5, 0.0, 1.05),
+            _Person(1, 0.0, cfg.duration_s, np.array([-0.3, 0, 6.0]), 0.0, 0.1, 0.0, 0.95),
+        ]
+    if cfg.kind == 'crowd':
         for i in range(cfg.num_people):
             pos = np.array([rng.uniform(-3.0, 3.0), 0, rng.uniform(3.0, 12.0)])
-            people.append(_Person(i, 0.0, cfg.duration_s, pos, rng.uniform(-np.pi, np.pi),
-                                  rng.uniform(0.3, 1.4), rng.normal(0, 0.3), rng.uniform(0.9, 1.1)))
+            people.append(
+                _Person(
+                    i,
+                    0.0,
+                    cfg.duration_s,
+                    pos,
+                    rng.uniform(-np.pi, np.pi),
+                    rng.uniform(0.3, 1.4),
+                    rng.normal(0, 0.3),
+                    rng.uniform(0.9, 1.1),
+                )
+            )
         return people
-    # walk: people enter from the left or right edge, cross the view (crossing each other) and leave.
+    # walk: people enter from the left or right edge, cross the view (crossing each other) and
+    # leave.
     rate = cfg.num_people * 1.3 / 8.0  # arrivals per second, to keep ~num_people in view
     t, i = -6.0, 0
     while t < cfg.duration_s:
@@ -151,7 +202,11 @@ def _people(cfg: SceneConfig, rng: np.random.Generator) -> list[_Person]:
         speed = rng.uniform(0.8, 1.6)
         pos = np.array([side * (0.75 * z + 0.8), 0, z])
         heading = (np.pi if side > 0 else 0.0) + rng.normal(0, 0.25)
-        people.append(_Person(i, t, t + 40.0, pos, heading, speed, rng.normal(0, 0.05), rng.uniform(0.9, 1.1)))
+        people.append(
+            _Person(
+                i, t, t + 40.0, pos, heading, speed, rng.normal(0, 0.05), rng.uniform(0.9, 1.1)
+            )
+        )
         i += 1
         t += rng.exponential(1.0 / rate)
     return people
@@ -206,11 +261,13 @@ def generate(cfg: SceneConfig) -> list[Frame]:
         for p in people:
             if t - t0 < p.start:
                 continue
-            if cfg.kind == "crowd":
+            if cfg.kind == 'crowd':
                 # Turn back towards the middle when leaving the area.
                 if abs(p.pos[0]) > 3.5 or not 2.5 < p.pos[2] < 13.0:
                     target = np.arctan2(7.0 - p.pos[2], -p.pos[0])
-                    p.heading += np.clip(np.angle(np.exp(1j * (target - p.heading))), -1.5 * dt, 1.5 * dt)
+                    p.heading += np.clip(
+                        np.angle(np.exp(1j * (target - p.heading))), -1.5 * dt, 1.5 * dt
+                    )
                 p.yaw_rate = 0.98 * p.yaw_rate + rng.normal(0, 0.1)
             p.heading += p.yaw_rate * dt
             p.pos = p.pos + p.speed * dt * np.array([np.cos(p.heading), 0.0, np.sin(p.heading)])
@@ -235,8 +292,14 @@ def _keep_apart(people: list[_Person], min_sep: float) -> None:
         p.pos = p.pos + np.array([m[0], 0.0, m[1]])
 
 
-def _observe(cfg: SceneConfig, cam: PinholeCamera, rng: np.random.Generator, t: float,
-             people: list[_Person], t0: float) -> Frame:
+def _observe(
+    cfg: SceneConfig,
+    cam: PinholeCamera,
+    rng: np.random.Generator,
+    t: float,
+    people: list[_Person],
+    t0: float,
+) -> Frame:
     """Ground truth and detections of one frame."""
     ids, gts, boxes = [], [], []
     for p in people:
@@ -247,7 +310,8 @@ def _observe(cfg: SceneConfig, cam: PinholeCamera, rng: np.random.Generator, t: 
         b = _box(cam, j)
         cx, cy = b[0] + b[2] / 2, b[1] + b[3] / 2
         if not (0 <= cx < cam.width and 0 <= cy < cam.height):
-            if p.seen:  # left the view: gone for good (a re-entry could not keep its id without appearance)
+            # left the view: gone for good (a re-entry could not keep its id without appearance)
+            if p.seen:
                 p.end = t - t0
             continue
         p.seen = True
@@ -267,8 +331,11 @@ def _observe(cfg: SceneConfig, cam: PinholeCamera, rng: np.random.Generator, t: 
         if rng.random() < miss:
             continue
         ray = g[0] / np.linalg.norm(g[0])
-        shift = ray * rng.normal(0, cfg.root_depth_noise_m) + rng.normal(0, cfg.root_lateral_noise_m, 3)
-        noisy = g + shift + rng.normal(0, cfg.joint_noise_m * (1.0 + cover), (J, 3))  # (J, 3) metres
+        shift = ray * rng.normal(0, cfg.root_depth_noise_m) + rng.normal(
+            0, cfg.root_lateral_noise_m, 3
+        )
+        # (J, 3) metres
+        noisy = g + shift + rng.normal(0, cfg.joint_noise_m * (1.0 + cover), (J, 3))
         dk.append(cam.project(noisy))
         noisy[rng.random(J) < cfg.nan_joint_rate] = np.nan
         dj.append(noisy)
@@ -279,8 +346,14 @@ def _observe(cfg: SceneConfig, cam: PinholeCamera, rng: np.random.Generator, t: 
     for _ in range(rng.poisson(cfg.fp_rate)):
         z = rng.uniform(2.0, 10.0)
         pos = np.array([rng.uniform(-0.4, 0.4) * z, 0, z])
-        g = skeleton(pos, rng.uniform(-np.pi, np.pi), rng.uniform(0, 2 * np.pi), rng.uniform(0, 1),
-                     rng.uniform(0.7, 1.2), cfg.camera_height_m + rng.normal(0, 0.3))
+        g = skeleton(
+            pos,
+            rng.uniform(-np.pi, np.pi),
+            rng.uniform(0, 2 * np.pi),
+            rng.uniform(0, 1),
+            rng.uniform(0.7, 1.2),
+            cfg.camera_height_m + rng.normal(0, 0.3),
+        )
         g = g + rng.normal(0, 0.05, (J, 3))
         dk.append(cam.project(g))
         dj.append(g)
@@ -289,9 +362,15 @@ def _observe(cfg: SceneConfig, cam: PinholeCamera, rng: np.random.Generator, t: 
         dc.append(rng.uniform(0.1, 0.6, J))
         dg.append(-1)
     n = len(dj)
-    return Frame(stamp=float(t), gt_ids=np.array(ids, dtype=int),
-                 gt_joints=np.array(gts).reshape(len(ids), J, 3),
-                 joints=np.array(dj).reshape(n, J, 3), boxes=np.array(db).reshape(n, 4),
-                 scores=np.array(ds).reshape(n), joint_conf=np.array(dc).reshape(n, J),
-                 keypoints2d=np.array(dk).reshape(n, J, 2), det_gt=np.array(dg, dtype=int),
-                 hidden_ids=np.array(hidden, dtype=int))
+    return Frame(
+        stamp=float(t),
+        gt_ids=np.array(ids, dtype=int),
+        gt_joints=np.array(gts).reshape(len(ids), J, 3),
+        joints=np.array(dj).reshape(n, J, 3),
+        boxes=np.array(db).reshape(n, 4),
+        scores=np.array(ds).reshape(n),
+        joint_conf=np.array(dc).reshape(n, J),
+        keypoints2d=np.array(dk).reshape(n, J, 2),
+        det_gt=np.array(dg, dtype=int),
+        hidden_ids=np.array(hidden, dtype=int),
+    )

@@ -1,39 +1,60 @@
-"""Multi-person 3D tracker: stable string ids, per-joint smoothing, root position and velocity.
+# Copyright 2026 pose3d_ros developers
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Multi-person 3D tracker: stable string ids, per-joint smoothing, root position and velocity.
 
 Per update (time from the message stamp, seconds):
-1. A stamp earlier than the previous one (bag loop, clock reset) ends every track (LOST) and starts afresh.
+1. A stamp earlier than the previous one (bag loop, clock reset) ends every track (LOST) and starts
+   afresh.
 2. Tracks not matched for longer than their coast time end (LOST once if they were published).
-3. Each track's root is predicted to the stamp by a constant-velocity Kalman filter; its pose is the predicted
+3. Each track's root is predicted to the stamp by a constant-velocity Kalman filter; its pose is
+   the predicted
    root plus its smoothed root-relative pose.
 4. Confirmed tracks, then tentative ones, are matched to detections with the Hungarian method on
-   `w_root * root distance + w_pose * mean joint distance + w_iou * (1 - box IoU)`, gated in metres; tracks
-   and detections left over are then matched on box overlap alone (IoU >= `iou_match_min`: monocular depth
-   can jump by more than the 3D gates for far people, their image box does not).
-5. Matched tracks update their filters; unmatched confirmed ones coast (PREDICTED); unmatched confident
-   detections start new tracks, published from this first detection with state NEW. A track stays NEW until it
-   is confirmed by `min_hits` matches. A NEW track not matched in a frame is not published (a false detection
-   shows for one frame); it may be re-detected within `tentative_coast_frames` measured frame periods (one
-   missed detection), else it ends (LOST). Confirmed tracks coast at least `coast_frames` measured frame
-   periods, so slow cameras (1 Hz) keep their tracks.
-Smoothing: the root goes through the Kalman filter (no lag at constant velocity), the root-relative pose through a
-One-Euro filter per joint; output joints = filtered root + filtered relative pose.
+   `w_root * root distance + w_pose * mean joint distance + w_iou * (1 - box IoU)`, gated in
+   metres; tracks and detections left over are then matched on box overlap alone (IoU >=
+   `iou_match_min`: monocular depth can jump by more than the 3D gates for far people, their image
+   box does not).
+5. Matched tracks update their filters; unmatched confirmed ones coast (PREDICTED); unmatched
+   confident
+   detections start new tracks, published from this first detection with state NEW. A track stays
+   NEW until it is confirmed by `min_hits` matches. A NEW track not matched in a frame is not
+   published (a false detection shows for one frame); it may be re-detected within
+   `tentative_coast_frames` measured frame periods (one missed detection), else it ends (LOST).
+   Confirmed tracks coast at least `coast_frames` measured frame periods, so slow cameras (1 Hz)
+   keep their tracks.
+Smoothing: the root goes through the Kalman filter (no lag at constant velocity), the root-relative
+pose through a One-Euro filter per joint; output joints = filtered root + filtered relative pose.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-
 from pose3d_ros.tracking.association import assign, box_iou, pose_distances
 from pose3d_ros.tracking.filters import ConstantVelocityKalman, OneEuroFilter
-from pose3d_ros.tracking.metric_scale import FrameDepth, TrackScale, root_covariance
+from pose3d_ros.tracking.metric_scale import FrameDepth, root_covariance, TrackScale
 
 
 class TrackState(IntEnum):
     """Tracking state; values equal pose3d_msgs/Skeleton3D STATE_* constants."""
 
-    NEW = 0  # not yet confirmed: fewer than min_hits matched detections (published from the first one)
+    # not yet confirmed: fewer than min_hits matched detections (published from the first one)
+    NEW = 0
     TRACKED = 1  # matched to a detection in this frame
     PREDICTED = 2  # not detected in this frame; pose extrapolated by the motion model
     LOST = 3  # track ended in this frame; reported once, then gone
@@ -41,54 +62,82 @@ class TrackState(IntEnum):
 
 @dataclass
 class TrackerConfig:
-    """Tracker settings. Distances in metres, times in seconds, frequencies in Hz, boxes in pixels."""
+    """
+    Tracker settings..
+
+    Distances in metres, times in seconds, frequencies in Hz, boxes in pixels
+    """
 
     # --- association ---
     w_root: float = 1.0  # cost per metre of root (mean-displacement) distance
     w_pose: float = 1.0  # cost per metre of mean per-joint distance
     w_iou: float = 0.5  # cost of zero box overlap (cost term is w_iou * (1 - IoU)), unitless
-    cost_depth_scale: float = 1.0  # factor on camera-z differences in the 3D distances (depth is noisier)
-    depth_ref_m: float = 4.0  # beyond this distance z differences also shrink by depth_ref_m / z (monocular
+    # factor on camera-z differences in the 3D distances (depth is noisier)
+    cost_depth_scale: float = 1.0
+    # beyond this distance z differences also shrink by depth_ref_m / z (monocular
+    depth_ref_m: float = 4.0
     #                           depth error grows with distance), metres; inf = never
     gate_root_m: float = 0.35  # max root distance for a match, metres (after depth scaling)
-    gate_pose_m: float = 0.5  # max mean per-joint distance for a match, metres (after depth scaling)
+    # max mean per-joint distance for a match, metres (after depth scaling)
+    gate_pose_m: float = 0.5
     gate_growth_mps: float = 1.0  # both gates grow by this many metres per second of coasting
     det_min_score: float = 0.1  # detections below this score are ignored, [0, 1]
     new_track_min_score: float = 0.3  # min detector score to start a track, [0, 1]
-    new_track_min_separation_m: float = 0.3  # no new track within this root distance of a live track, metres
-    iou_match_min: float = 0.5  # second stage: leftover tracks and detections match on box IoU >= this ...
-    iou_match_max_depth_ratio: float = 0.2  # ... and root depths within this fraction of the track's depth
-    new_track_max_iou: float = 0.8  # no new track from a detection whose box overlaps a live track's this much
+    # no new track within this root distance of a live track, metres
+    new_track_min_separation_m: float = 0.3
+    # second stage: leftover tracks and detections match on box IoU >= this ...
+    iou_match_min: float = 0.5
+    # ... and root depths within this fraction of the track's depth
+    iou_match_max_depth_ratio: float = 0.2
+    # no new track from a detection whose box overlaps a live track's this much
+    new_track_max_iou: float = 0.8
     min_joints: int = 3  # detections with fewer finite joints are ignored
     # --- life cycle ---
     min_hits: int = 3  # matched detections before a track is confirmed (state NEW until then)
-    max_coast_s: float = 0.8  # a confirmed track coasts (PREDICTED) this long without a match, then LOST, s
-    coast_frames: float = 2.5  # ... but at least this many measured frame periods (slow cameras), frames
-    tentative_coast_frames: float = 4.5  # an unconfirmed track unmatched this many frame periods ends, frames
-    frame_period_smoothing: float = 0.2  # weight of the newest frame interval in the frame-period EMA, [0, 1]
-    exit_margin_px: float = 0.0  # with image_size given, a coasting track whose predicted box centre is more
+    # a confirmed track coasts (PREDICTED) this long without a match, then LOST, s
+    max_coast_s: float = 0.8
+    # ... but at least this many measured frame periods (slow cameras), frames
+    coast_frames: float = 2.5
+    # an unconfirmed track unmatched this many frame periods ends, frames
+    tentative_coast_frames: float = 4.5
+    # weight of the newest frame interval in the frame-period EMA, [0, 1]
+    frame_period_smoothing: float = 0.2
+    # with image_size given, a coasting track whose predicted box centre is more
+    exit_margin_px: float = 0.0
     #                              than this outside the image ends at once, pixels
-    backwards_tolerance_s: float = 1e-6  # a stamp earlier than the previous one by more than this resets, s
+    # a stamp earlier than the previous one by more than this resets, s
+    backwards_tolerance_s: float = 1e-6
     min_dt_s: float = 1e-3  # time steps are clamped to at least this (duplicate stamps), s
-    score_smoothing: float = 0.3  # weight of the new detector score in the track confidence EMA, [0, 1]
-    id_prefix: str = ""  # prefix of track ids (e.g. a camera name); ids are prefix + running number
+    # weight of the new detector score in the track confidence EMA, [0, 1]
+    score_smoothing: float = 0.3
+    # prefix of track ids (e.g. a camera name); ids are prefix + running number
+    id_prefix: str = ''
     # --- root motion model (constant-velocity Kalman filter, camera frame) ---
-    root_joint: int | None = None  # index of the root joint (pelvis); None = centroid of the known joints
-    root_meas_std_m: tuple[float, float, float] = (0.03, 0.03, 0.08)  # root measurement noise x, y, z, metres
-    root_accel_std: float = 1.0  # process noise: white acceleration std, m/s^2 (higher = less smoothing)
+    # index of the root joint (pelvis); None = centroid of the known joints
+    root_joint: int | None = None
+    # root measurement noise x, y, z, metres
+    root_meas_std_m: tuple[float, float, float] = (0.03, 0.03, 0.08)
+    # process noise: white acceleration std, m/s^2 (higher = less smoothing)
+    root_accel_std: float = 1.0
     root_init_velocity_std: float = 1.5  # prior std of a new track's velocity, m/s
     # --- per-joint smoothing of the root-relative pose (One-Euro filter) ---
     one_euro_min_cutoff_hz: float = 1.5  # cutoff at rest, Hz (lower = smoother, more lag)
-    one_euro_beta: float = 4.0  # cutoff increase per m/s of joint speed, Hz/(m/s) (higher = less lag)
+    # cutoff increase per m/s of joint speed, Hz/(m/s) (higher = less lag)
+    one_euro_beta: float = 4.0
     one_euro_d_cutoff_hz: float = 1.0  # cutoff of the joint-speed estimate, Hz
     box_velocity_smoothing: float = 0.3  # weight of the newest box velocity in its EMA, [0, 1]
 
 
 @dataclass
 class Track:
-    """One person's track as published for one frame (a snapshot; later updates do not change it)."""
+    """
+    One person's track as published for one frame (a snapshot.
 
-    id: str  # unique for the life of the tracker (never reused, also not after reset())
+    Later updates do not change it)
+    """
+
+    # unique for the life of the tracker (never reused, also not after reset())
+    id: str  # noqa: A003
     state: TrackState
     age: int  # frames since creation, 1 on the first frame
     hits: int  # frames matched to a detection
@@ -97,18 +146,20 @@ class Track:
     joint_confidence: np.ndarray  # (J,) float64 [0, 1]; NaN where the joint is unknown
     root: np.ndarray  # (3,) metres, camera frame (filtered)
     root_velocity: np.ndarray  # (3,) m/s, camera frame (filtered)
-    box: np.ndarray  # (4,) x, y, width, height, pixels (last detection, extrapolated while coasting)
+    # (4,) x, y, width, height, pixels (last detection, extrapolated while coasting)
+    box: np.ndarray
     keypoints2d: np.ndarray | None  # (J, 2) pixels, or None if never given
     last_stamp: float  # stamp of this snapshot, seconds
     time_since_update_s: float = 0.0  # seconds since the last matched detection
-    root_covariance: np.ndarray | None = None  # (3, 3) m^2, camera frame: Kalman + the track's scale uncertainty
+    # (3, 3) m^2, camera frame: Kalman + the track's scale uncertainty
+    root_covariance: np.ndarray | None = None
 
 
 @dataclass
 class _Tracklet:
     """Internal mutable track state."""
 
-    id: str
+    id: str  # noqa: A003
     kf: ConstantVelocityKalman  # root position (m) and velocity (m/s)
     rel_filter: OneEuroFilter  # root-relative pose
     rel: np.ndarray  # (J, 3) metres, filtered root-relative pose
@@ -124,7 +175,8 @@ class _Tracklet:
     confirmed: bool = False
     matched_now: bool = True
     scale: TrackScale | None = None  # the person's metric size over time (with depth cues)
-    scale_var: float = 0.0  # variance of the track's log scale (shared by all its frames), log units^2
+    # variance of the track's log scale (shared by all its frames), log units^2
+    scale_var: float = 0.0
     scale_now: float = 1.0  # the track's scale over the network's at its last update
 
 
@@ -160,41 +212,51 @@ class Tracker:
         image_size: tuple[int, int] | None = None,
         depth: FrameDepth | None = None,
     ) -> list[Track]:
-        """Advance the tracker to stamp_s with one frame's detections.
+        """
+        Advance the tracker to stamp_s with one frame's detections.
 
         Args:
-            stamp_s: stamp of the source image, seconds.
-            joints: (N, J, 3) metres, camera frame; NaN = unknown joint.
-            boxes: (N, 4) x, y, width, height, pixels.
-            scores: (N,) detector scores in [0, 1].
-            joint_conf: (N, J) per-joint confidence in [0, 1], or None (known joints get 1).
-            keypoints2d: (N, J, 2) pixels, or None.
-            image_size: (width, height) pixels, or None; lets tracks that coast out of the image end at once.
-            depth: depth cues of the N detections (tracking.metric_scale.frame_depth, already applied to
-                `joints`), or None. With them each track keeps its person's metric scale and the Kalman filter
-                takes each root's covariance as its measurement noise.
-        Returns:
-            Published tracks of this frame: NEW (unconfirmed), TRACKED and PREDICTED ones, plus LOST ones (each
-            reported once).
+        ----
+            stamp_s: stamp of the source image, seconds. joints: (N, J, 3) metres, camera frame;
+            NaN = unknown joint. boxes: (N, 4) x, y, width, height, pixels. scores: (N,) detector
+            scores in [0, 1]. joint_conf: (N, J) per-joint confidence in [0, 1], or None (known
+            joints get 1). keypoints2d: (N, J, 2) pixels, or None. image_size: (width, height)
+            pixels, or None; lets tracks that coast out of the image end at once. depth: depth cues
+            of the N detections (tracking.metric_scale.frame_depth, already applied to
+                `joints`), or None. With them each track keeps its person's metric scale and the
+                Kalman filter takes each root's covariance as its measurement noise.
+
+        Returns
+        -------
+            Published tracks of this frame: NEW (unconfirmed), TRACKED and PREDICTED ones, plus
+            LOST ones (each reported once).
+
         """
         cfg = self.config
         stamp_s = float(stamp_s)
         scores = np.asarray(scores, dtype=np.float64).reshape(-1)  # (N,)
         n = len(scores)
         joints = np.asarray(joints, dtype=np.float64)
-        joints = joints.reshape(n, joints.shape[1] if joints.ndim == 3 else 0, 3) if n == 0 else (
-            joints.reshape(n, -1, 3))  # (N, J, 3) metres
+        joints = (
+            joints.reshape(n, joints.shape[1] if joints.ndim == 3 else 0, 3)
+            if n == 0
+            else (joints.reshape(n, -1, 3))
+        )  # (N, J, 3) metres
         boxes = np.asarray(boxes, dtype=np.float64).reshape(n, 4)  # (N, 4) px
         out: list[Track] = []
         if self._last_stamp is not None and stamp_s < self._last_stamp - cfg.backwards_tolerance_s:
             out += self.reset()  # time went backwards: clean restart, new ids from now on
         if n and self._num_joints is not None and joints.shape[1] != self._num_joints:
-            raise ValueError(f"got {joints.shape[1]} joints per person, tracks have {self._num_joints}; reset()")
+            raise ValueError(
+                f'got {joints.shape[1]} joints per person, tracks have {self._num_joints}; reset()'
+            )
         if n and self._num_joints is None:
             self._num_joints = joints.shape[1]
         if self._last_stamp is not None and stamp_s > self._last_stamp:
             dt, a = stamp_s - self._last_stamp, cfg.frame_period_smoothing
-            self.frame_period_s = dt if self.frame_period_s is None else a * dt + (1 - a) * self.frame_period_s
+            self.frame_period_s = (
+                dt if self.frame_period_s is None else a * dt + (1 - a) * self.frame_period_s
+            )
         self._last_stamp = stamp_s
         max_coast = self.max_coast_s  # s
 
@@ -210,7 +272,9 @@ class Tracker:
 
         # Usable detections.
         finite = np.isfinite(joints).all(axis=-1)  # (N, J)
-        keep = np.flatnonzero((scores >= cfg.det_min_score) & (finite.sum(axis=1) >= cfg.min_joints))
+        keep = np.flatnonzero(
+            (scores >= cfg.det_min_score) & (finite.sum(axis=1) >= cfg.min_joints)
+        )
         unmatched = set(keep.tolist())
         if self._tracks and keep.size:
             confirmed = [i for i, t in enumerate(self._tracks) if t.confirmed]
@@ -220,12 +284,21 @@ class Tracker:
                 if not group or not dets.size:
                     continue
                 det_scale = None if depth is None else depth.scale[dets]
-                for ti, di in self._match([self._tracks[i] for i in group], joints[dets], boxes[dets], stamp_s,
-                                          det_scale):
+                for ti, di in self._match(
+                    [self._tracks[i] for i in group], joints[dets], boxes[dets], stamp_s, det_scale
+                ):
                     t, d = self._tracks[group[ti]], int(dets[di])
-                    self._correct(t, stamp_s, joints[d], boxes[d], scores[d],
-                                  None if joint_conf is None else joint_conf[d],
-                                  None if keypoints2d is None else keypoints2d[d], depth, d)
+                    self._correct(
+                        t,
+                        stamp_s,
+                        joints[d],
+                        boxes[d],
+                        scores[d],
+                        None if joint_conf is None else joint_conf[d],
+                        None if keypoints2d is None else keypoints2d[d],
+                        depth,
+                        d,
+                    )
                     unmatched.discard(d)
             left = [t for t in self._tracks if not t.matched_now]
             dets = np.array(sorted(unmatched), dtype=int)
@@ -234,19 +307,32 @@ class Tracker:
                 iou = box_iou(pred_box, boxes[dets])  # (T, D)
                 z_t = np.array([t.kf.predicted(stamp_s - t.kf_stamp)[2] for t in left])  # (T,) m
                 z_d = np.array([self._centroid_root(joints[d])[2] for d in dets])  # (D,) m
-                near = np.abs(z_d[None] - z_t[:, None]) <= cfg.iou_match_max_depth_ratio * np.abs(z_t[:, None])
+                near = np.abs(z_d[None] - z_t[:, None]) <= cfg.iou_match_max_depth_ratio * np.abs(
+                    z_t[:, None]
+                )
                 for ti, di in assign(1.0 - iou, (iou >= cfg.iou_match_min) & near):
                     d = int(dets[di])
-                    self._correct(left[ti], stamp_s, joints[d], boxes[d], scores[d],
-                                  None if joint_conf is None else joint_conf[d],
-                                  None if keypoints2d is None else keypoints2d[d])
+                    self._correct(
+                        left[ti],
+                        stamp_s,
+                        joints[d],
+                        boxes[d],
+                        scores[d],
+                        None if joint_conf is None else joint_conf[d],
+                        None if keypoints2d is None else keypoints2d[d],
+                    )
                     unmatched.discard(d)
 
-        # Unconfirmed tracks not re-detected are hidden, and end after tentative_coast_frames; confirmed ones coast.
+        # Unconfirmed tracks not re-detected are hidden, and end after tentative_coast_frames;
+        # confirmed ones coast.
         alive = []
         tentative_coast = cfg.tentative_coast_frames * (self.frame_period_s or 0.0)  # s
         for t in self._tracks:
-            if not t.matched_now and not t.confirmed and stamp_s - t.last_match_stamp > tentative_coast:
+            if (
+                not t.matched_now
+                and not t.confirmed
+                and stamp_s - t.last_match_stamp > tentative_coast
+            ):
                 out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
                 continue
             if not t.matched_now:
@@ -258,7 +344,8 @@ class Tracker:
         if image_size is not None:
             self._end_outside(image_size, out)
 
-        # Start tentative tracks from confident, unmatched detections away from live tracks (in 3D and in the image).
+        # Start tentative tracks from confident, unmatched detections away from live tracks (in 3D
+        # and in the image).
         roots = [t.kf.pos for t in self._tracks]
         live_boxes = [self._predicted_box(t, stamp_s) for t in self._tracks]
         for d in sorted(unmatched, key=lambda i: -scores[i]):
@@ -267,11 +354,22 @@ class Tracker:
             root = self._centroid_root(joints[d])
             if any(np.linalg.norm(root - r) < cfg.new_track_min_separation_m for r in roots):
                 continue
-            if live_boxes and box_iou(boxes[d][None], np.array(live_boxes)).max() > cfg.new_track_max_iou:
+            if (
+                live_boxes
+                and box_iou(boxes[d][None], np.array(live_boxes)).max() > cfg.new_track_max_iou
+            ):
                 continue
-            t = self._spawn(stamp_s, joints[d], root, boxes[d], scores[d],
-                            None if joint_conf is None else joint_conf[d],
-                            None if keypoints2d is None else keypoints2d[d], depth, d)
+            t = self._spawn(
+                stamp_s,
+                joints[d],
+                root,
+                boxes[d],
+                scores[d],
+                None if joint_conf is None else joint_conf[d],
+                None if keypoints2d is None else keypoints2d[d],
+                depth,
+                d,
+            )
             roots.append(root)
             live_boxes.append(boxes[d])
             self._tracks.append(t)
@@ -279,30 +377,50 @@ class Tracker:
         for t in self._tracks:
             if not t.confirmed and not t.matched_now:
                 continue  # an unconfirmed track is only shown in frames where it was detected
-            state = TrackState.NEW if not t.confirmed or t.age == 1 else (
-                TrackState.TRACKED if t.matched_now else TrackState.PREDICTED)
+            state = (
+                TrackState.NEW
+                if not t.confirmed or t.age == 1
+                else (TrackState.TRACKED if t.matched_now else TrackState.PREDICTED)
+            )
             out.append(self._snapshot(t, state, stamp_s))
         return out
 
     @property
     def max_coast_s(self) -> float:
-        """How long a confirmed track coasts without a match: max_coast_s, at least coast_frames periods, s."""
-        return max(self.config.max_coast_s, self.config.coast_frames * (self.frame_period_s or 0.0))
+        """
+        How long a confirmed track coasts without a match.
+
+        Max_coast_s, at least coast_frames periods, s
+        """
+        return max(
+            self.config.max_coast_s, self.config.coast_frames * (self.frame_period_s or 0.0)
+        )
 
     # ------------------------------------------------------------------ internals
-    def _match(self, tracks: list[_Tracklet], joints: np.ndarray, boxes: np.ndarray,
-               stamp_s: float, det_scale: np.ndarray | None = None) -> list[tuple[int, int]]:
-        """Gated Hungarian assignment of tracks to detections (indices into the given lists).
+    def _match(
+        self,
+        tracks: list[_Tracklet],
+        joints: np.ndarray,
+        boxes: np.ndarray,
+        stamp_s: float,
+        det_scale: np.ndarray | None = None,
+    ) -> list[tuple[int, int]]:
+        """
+        Gated Hungarian assignment of tracks to detections (indices into the given lists).
 
-        det_scale: (N,) depth-fusion scales applied to the detections, or None; with them both sides are
-        compared at the network's own scale (steady from frame to frame, unlike a single frame's fusion)."""
+        det_scale: (N,) depth-fusion scales applied to the detections, or None; with them both
+        sides are compared at the network's own scale (steady from frame to frame, unlike a single
+        frame's fusion).
+        """
         cfg = self.config
-        pred = np.stack([t.kf.predicted(stamp_s - t.kf_stamp) + t.rel for t in tracks])  # (T, J, 3) metres
+        # (T, J, 3) metres
+        pred = np.stack([t.kf.predicted(stamp_s - t.kf_stamp) + t.rel for t in tracks])
         if det_scale is not None:
             pred = pred / np.array([t.scale_now for t in tracks])[:, None, None]
             joints = joints / det_scale[:, None, None]
         pred_box = np.stack([self._predicted_box(t, stamp_s) for t in tracks])  # (T, 4) px
-        root_d, pose_d = pose_distances(pred, joints, cfg.cost_depth_scale, cfg.depth_ref_m)  # (T, N) metres
+        # (T, N) metres
+        root_d, pose_d = pose_distances(pred, joints, cfg.cost_depth_scale, cfg.depth_ref_m)
         iou = box_iou(pred_box, boxes)  # (T, N)
         coast = np.array([stamp_s - t.last_match_stamp for t in tracks])[:, None]  # (T, 1) s
         growth = cfg.gate_growth_mps * coast  # (T, 1) metres
@@ -316,17 +434,22 @@ class Tracker:
         return t.box_at_match + t.box_vel * (stamp_s - t.last_match_stamp)
 
     def _centroid_root(self, joints: np.ndarray) -> np.ndarray:
-        """(3,) root of one detected pose (J, 3): the root joint if set and known, else the known joints' mean."""
+        """
+        (3,) root of one detected pose (J, 3).
+
+        The root joint if set and known, else the known joints' mean
+        """
         rj = self.config.root_joint
         if rj is not None and np.isfinite(joints[rj]).all():
             return joints[rj].copy()
         return np.nanmean(joints, axis=0)
 
     def _measured_root(self, t: _Tracklet, joints: np.ndarray) -> np.ndarray:
-        """(3,) root of a detection matched to track t, metres.
+        """
+        (3,) root of a detection matched to track t, metres.
 
-        The root joint when set and known; otherwise the translation that best aligns the track's smoothed
-        relative pose with the known joints (robust to joints missing in this frame).
+        The root joint when set and known; otherwise the translation that best aligns the track's
+        smoothed relative pose with the known joints (robust to joints missing in this frame).
         """
         rj = self.config.root_joint
         if rj is not None and np.isfinite(joints[rj]).all():
@@ -340,38 +463,64 @@ class Tracker:
         return np.nanmean(joints, axis=0)
 
     def _spawn(self, stamp_s, joints, root, box, score, jconf, kp2d, depth=None, d=0) -> _Tracklet:
-        """New tentative track from one detection (d: its index in `depth`)."""
+        """Return a new tentative track from one detection (d: its index in `depth`)."""
         cfg = self.config
         scale, meas_cov, scale_var, scale_now = None, None, 0.0, 1.0
         if depth is not None:
             scale = TrackScale(depth.log_prior, depth.config)
-            joints, meas_cov, scale_var, scale_now = self._rescale(scale, stamp_s, joints, depth, d)
+            joints, meas_cov, scale_var, scale_now = self._rescale(
+                scale, stamp_s, joints, depth, d
+            )
             root = self._centroid_root(joints)
-        kf = ConstantVelocityKalman(root, np.asarray(cfg.root_meas_std_m), cfg.root_accel_std,
-                                    cfg.root_init_velocity_std, meas_cov)
-        rel_filter = OneEuroFilter(cfg.one_euro_min_cutoff_hz, cfg.one_euro_beta, cfg.one_euro_d_cutoff_hz)
+        kf = ConstantVelocityKalman(
+            root,
+            np.asarray(cfg.root_meas_std_m),
+            cfg.root_accel_std,
+            cfg.root_init_velocity_std,
+            meas_cov,
+        )
+        rel_filter = OneEuroFilter(
+            cfg.one_euro_min_cutoff_hz, cfg.one_euro_beta, cfg.one_euro_d_cutoff_hz
+        )
         rel = rel_filter(joints - root, 1.0).copy()  # (J, 3) metres
-        t = _Tracklet(id=f"{cfg.id_prefix}{self._next_id}", kf=kf, rel_filter=rel_filter, rel=rel,
-                      joint_conf=self._joint_conf(joints, jconf, None), box_at_match=np.array(box, np.float64),
-                      box_vel=np.zeros(4), keypoints2d=None if kp2d is None else np.array(kp2d, np.float64),
-                      score=float(score), last_match_stamp=stamp_s, kf_stamp=stamp_s, scale=scale,
-                      scale_var=scale_var, scale_now=scale_now)
+        t = _Tracklet(
+            id=f'{cfg.id_prefix}{self._next_id}',
+            kf=kf,
+            rel_filter=rel_filter,
+            rel=rel,
+            joint_conf=self._joint_conf(joints, jconf, None),
+            box_at_match=np.array(box, np.float64),
+            box_vel=np.zeros(4),
+            keypoints2d=None if kp2d is None else np.array(kp2d, np.float64),
+            score=float(score),
+            last_match_stamp=stamp_s,
+            kf_stamp=stamp_s,
+            scale=scale,
+            scale_var=scale_var,
+            scale_now=scale_now,
+        )
         self._next_id += 1
         t.confirmed = cfg.min_hits <= 1
         return t
 
     @staticmethod
     def _rescale(scale: TrackScale, stamp_s, joints, depth: FrameDepth, d: int):
-        """Detection d's joints (J, 3) at its track's scale (about the camera centre), the root's per-frame
-        measurement covariance (3, 3) m^2, the track's shared log-scale variance and its scale over the
-        network's."""
+        """
+        Detect d's joints (J, 3) at its track's scale (about the camera centre).
+
+        The root's per-frame measurement covariance (3, 3) m^2, the track's shared log-scale
+        variance and its scale over the network's.
+        """
         s, var = scale.update(stamp_s, depth, d)
         joints = joints * (s / depth.scale[d])  # (J, 3) metres: the image projection stays put
-        root = np.nanmean(joints, axis=0)  # (3,) only sets the ray direction and distance of the noise
+        # (3,) only sets the ray direction and distance of the noise
+        root = np.nanmean(joints, axis=0)
         frame_var = scale.frame_var(float(depth.frame_var[d]))  # log units^2
         return joints, root_covariance(root, frame_var, depth.fx, depth.config), var, s
 
-    def _correct(self, t: _Tracklet, stamp_s, joints, box, score, jconf, kp2d, depth=None, d=0) -> None:
+    def _correct(
+        self, t: _Tracklet, stamp_s, joints, box, score, jconf, kp2d, depth=None, d=0
+    ) -> None:
         """Update track t with its matched detection (d: its index in `depth`)."""
         cfg = self.config
         dt_match = max(stamp_s - t.last_match_stamp, cfg.min_dt_s)  # s since the previous match
@@ -379,7 +528,9 @@ class Tracker:
         if depth is not None:
             if t.scale is None:
                 t.scale = TrackScale(depth.log_prior, depth.config)
-            joints, meas_cov, t.scale_var, t.scale_now = self._rescale(t.scale, stamp_s, joints, depth, d)
+            joints, meas_cov, t.scale_var, t.scale_now = self._rescale(
+                t.scale, stamp_s, joints, depth, d
+            )
         root = self._measured_root(t, joints)  # (3,) metres
         t.kf.predict(max(stamp_s - t.kf_stamp, 0.0))
         t.kf.update(root, meas_cov)
@@ -401,15 +552,25 @@ class Tracker:
             t.confirmed = True
 
     @staticmethod
-    def _joint_conf(joints: np.ndarray, jconf: np.ndarray | None, prev: np.ndarray | None) -> np.ndarray:
-        """(J,) joint confidence: this frame's where the joint is known, else the previous value (NaN if none)."""
+    def _joint_conf(
+        joints: np.ndarray, jconf: np.ndarray | None, prev: np.ndarray | None
+    ) -> np.ndarray:
+        """
+        (J,) joint confidence.
+
+        This frame's where the joint is known, else the previous value (NaN if none)
+        """
         known = np.isfinite(joints).all(axis=1)  # (J,)
         new = np.ones(len(known)) if jconf is None else np.asarray(jconf, dtype=np.float64)
         old = np.full(len(known), np.nan) if prev is None else prev
         return np.where(known, new, old)
 
     def _end_outside(self, image_size: tuple[int, int], out: list[Track]) -> None:
-        """End coasting tracks whose predicted box centre left the image (reported LOST if published)."""
+        """
+        End coasting tracks whose predicted box centre left the image (reported LOST if.
+
+        Published)
+        """
         w, h, m = float(image_size[0]), float(image_size[1]), self.config.exit_margin_px
         alive = []
         for t in self._tracks:
@@ -424,21 +585,33 @@ class Tracker:
 
     def _snapshot(self, t: _Tracklet, state: TrackState, stamp_s: float) -> Track:
         """Immutable copy of track t for publishing."""
-        cfg = self.config
         since = max(stamp_s - t.last_match_stamp, 0.0)  # s
         fade = 1.0 if since <= 0 else max(0.0, 1.0 - since / max(self.max_coast_s, 1e-9))
         box = self._predicted_box(t, stamp_s)  # (4,) px
         kp = None
         if t.keypoints2d is not None:
-            shift = (box[:2] + 0.5 * box[2:]) - (t.box_at_match[:2] + 0.5 * t.box_at_match[2:])  # (2,) px
+            # (2,) px
+            shift = (box[:2] + 0.5 * box[2:]) - (t.box_at_match[:2] + 0.5 * t.box_at_match[2:])
             kp = t.keypoints2d + shift
         r = t.kf.pos
         u = r / max(float(np.linalg.norm(r)), 1e-9)  # (3,) unit ray
         cov = t.kf.pos_cov + t.scale_var * float(r @ r) * np.outer(u, u)  # (3, 3) m^2
-        return Track(id=t.id, state=state, age=t.age, hits=t.hits, confidence=min(max(t.score * fade, 0.0), 1.0),
-                     joints=t.kf.pos + t.rel, joint_confidence=t.joint_conf * fade, root=t.kf.pos.copy(),
-                     root_velocity=t.kf.vel.copy(), box=box, keypoints2d=kp, last_stamp=stamp_s,
-                     time_since_update_s=since, root_covariance=cov)
+        return Track(
+            id=t.id,
+            state=state,
+            age=t.age,
+            hits=t.hits,
+            confidence=min(max(t.score * fade, 0.0), 1.0),
+            joints=t.kf.pos + t.rel,
+            joint_confidence=t.joint_conf * fade,
+            root=t.kf.pos.copy(),
+            root_velocity=t.kf.vel.copy(),
+            box=box,
+            keypoints2d=kp,
+            last_stamp=stamp_s,
+            time_since_update_s=since,
+            root_covariance=cov,
+        )
 
 
-__all__ = ["Track", "TrackState", "Tracker", "TrackerConfig"]
+__all__ = ['Track', 'TrackState', 'Tracker', 'TrackerConfig']
