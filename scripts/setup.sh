@@ -55,33 +55,32 @@ if ! stamp_ok requirements "$REQ_HASH"; then
   stamp_set requirements "$REQ_HASH"
 fi
 
-# --- 4. pose3d_msgs (rosidl build into the venv prefix) ---
+# --- 4. interface packages, built with rosidl into the venv prefix ---
+# build_interfaces NAME DIR IMPORT_CHECK: pip-builds the package in DIR (scikit-build-core + rosidl), then checks
+# that IMPORT_CHECK (a Python statement) runs; on failure the tail of the build log and a clear error.
+build_interfaces() {
+  local name="$1" dir="$2" check="$3" log="$VENV/$1_build.log"
+  note "building $name (rosidl, about 10 s)"
+  if ! AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" \
+      "${PIP[@]}" install --no-build-isolation --force-reinstall --no-deps "$dir" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "building the $name messages failed (full log: $log). Check the compiler and the .msg files."
+  fi
+  "$VPY" -c "$check" || die "$name was built but does not import; full log: $log"
+}
+
+# 4a. pose3d_msgs, the node's own messages.
 MSG_HASH="$(hash_of "$ROOT"/pose3d_msgs/msg/*.msg "$ROOT/pose3d_msgs/CMakeLists.txt" "$ROOT/pose3d_msgs/package.xml" "$ROOT/pose3d_msgs/pyproject.toml")"
 if ! stamp_ok msgs "$MSG_HASH" || ! "$VPY" -c "import pose3d_msgs.msg" >/dev/null 2>&1; then
-  note "building pose3d_msgs (rosidl, about 10 s)"
-  LOG="$VENV/pose3d_msgs_build.log"
-  if ! AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" \
-      "${PIP[@]}" install --no-build-isolation --force-reinstall --no-deps "$ROOT/pose3d_msgs" >"$LOG" 2>&1; then
-    tail -n 40 "$LOG" >&2
-    die "building the pose3d_msgs messages failed (full log: $LOG). Check the compiler and the .msg files."
-  fi
-  "$VPY" -c "from pose3d_msgs.msg import Skeleton3DArray, Skeleton3D, SkeletonInfo" \
-    || die "pose3d_msgs was built but does not import; full log: $LOG"
+  build_interfaces pose3d_msgs "$ROOT/pose3d_msgs" "from pose3d_msgs.msg import Skeleton3DArray, Skeleton3D, SkeletonInfo"
   stamp_set msgs "$MSG_HASH"
 fi
 
-# --- 4b. tf2_msgs: the ROS wheels have none; a minimal TFMessage-only build lets the node publish /tf and
+# 4b. tf2_msgs: the ROS wheels have none; a minimal TFMessage-only build lets the node publish /tf and
 #     the tests subscribe to it. Skipped where a real tf2_msgs imports (a sourced ROS distro).
 TF_HASH="$(hash_of "$ROOT"/interfaces/tf2_msgs/msg/*.msg "$ROOT"/interfaces/tf2_msgs/CMakeLists.txt "$ROOT"/interfaces/tf2_msgs/pyproject.toml)"
 if ! "$VPY" -c "import tf2_msgs.msg" >/dev/null 2>&1 || { [ -f "$STAMPS/tf2_msgs" ] && ! stamp_ok tf2_msgs "$TF_HASH"; }; then
-  note "building the minimal tf2_msgs (rosidl, about 10 s)"
-  LOG="$VENV/tf2_msgs_build.log"
-  if ! AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV" \
-      "${PIP[@]}" install --no-build-isolation --force-reinstall --no-deps "$ROOT/interfaces/tf2_msgs" >"$LOG" 2>&1; then
-    tail -n 40 "$LOG" >&2
-    die "building the minimal tf2_msgs failed (full log: $LOG)"
-  fi
-  "$VPY" -c "from tf2_msgs.msg import TFMessage" || die "tf2_msgs was built but does not import; full log: $LOG"
+  build_interfaces tf2_msgs "$ROOT/interfaces/tf2_msgs" "from tf2_msgs.msg import TFMessage"
   stamp_set tf2_msgs "$TF_HASH"
 fi
 

@@ -81,16 +81,19 @@ def select_detections(
 
 class CandidateDetector:
     """
-    Base of the registry detectors.
-
-    `raw(image)` gives person candidates, `detect` selects among them.
+    Base of the registry detectors: `raw(image)` gives person candidates, `detect` selects.
 
     Args:
     ----
         engine: ``run(dict) -> dict`` with ``input_names`` (``engines.create_engine`` of the ONNX
-        file). input_size: network input side, pixels. score_threshold, nms_iou, max_detections,
-        min_box_size: as `select_detections` (the node sets
-            score_threshold, max_detections and min_box_size on a running detector).
+            file).
+        input_size: network input side, pixels.
+        score_threshold: minimum person score kept.
+        nms_iou: IoU above which the lower-scored of two boxes is suppressed.
+        max_detections: cap on the number of people per image (highest scores kept).
+        min_box_size: boxes whose longer side is shorter than this (pixels, source image) are
+            dropped. The node sets score_threshold, max_detections and min_box_size on a running
+            detector.
 
     """
 
@@ -133,43 +136,20 @@ class CandidateDetector:
         )
 
 
-class SSDLiteDetector:
+class SSDLiteDetector(CandidateDetector):
     """
-    Detector: (H, W, 3) uint8 RGB image -> person boxes (x, y, w, h) pixels and scores.
+    `SSDLite` person detector over models/ssdlite_person.onnx.
 
-    Args:
-    ----
-        engine: anything with ``run(dict) -> dict`` and ``input_names`` (``engines.create_engine``
-            of
-            models/ssdlite_person.onnx): input 'image' (N, S, S, 3) float32 RGB 0..255, outputs
-            'boxes' (N, A, 4) normalised x1, y1, x2, y2 and 'scores' (N, A).
-        input_size: network input side S, pixels (300 for the shipped model). score_threshold:
-        minimum person score kept. nms_iou: IoU above which the lower-scored of two boxes is
-        suppressed. max_detections: cap on the number of people per image (highest scores kept).
-        min_box_size: boxes whose longer side is shorter than this (pixels, source image) are
-        dropped.
-
+    The graph's input 'image' is (N, S, S, 3) float32 RGB 0..255 (S = input_size, 300 for the
+    shipped model); its outputs are 'boxes' (N, A, 4) normalised x1, y1, x2, y2 and 'scores'
+    (N, A). The other arguments are CandidateDetector's.
     """
 
-    def __init__(
-        self,
-        engine: _Runs,
-        input_size: int = 300,
-        score_threshold: float = 0.5,
-        nms_iou: float = 0.5,
-        max_detections: int = 10,
-        min_box_size: float = 16.0,
-    ):
-        self.engine = engine
-        self.input_size = int(input_size)
-        self.score_threshold = float(score_threshold)
-        self.nms_iou = float(nms_iou)
-        self.max_detections = int(max_detections)
-        self.min_box_size = float(min_box_size)
-        self._input = engine.input_names[0]
+    def __init__(self, engine: _Runs, input_size: int = 300, **selection):
+        super().__init__(engine, input_size, **selection)
 
     def raw(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """All anchors: boxes (A, 4) x1, y1, x2, y2 source pixels and scores (A,)."""
+        """Score all anchors: boxes (A, 4) x1, y1, x2, y2 source pixels and scores (A,)."""
         check_image(image)
         h, w = image.shape[:2]
         s = self.input_size
@@ -178,16 +158,3 @@ class SSDLiteDetector:
         out = self.engine.run({self._input: x})
         boxes = out['boxes'][0].astype(np.float64) * np.array([w, h, w, h])  # (A, 4) pixels
         return boxes, out['scores'][0]
-
-    def detect(self, image: np.ndarray) -> Detections:
-        """image: (H, W, 3) uint8 RGB."""
-        boxes, scores = self.raw(image)
-        return select_detections(
-            boxes,
-            scores,
-            (image.shape[1], image.shape[0]),
-            score_threshold=self.score_threshold,
-            nms_iou=self.nms_iou,
-            max_detections=self.max_detections,
-            min_box_size=self.min_box_size,
-        )
