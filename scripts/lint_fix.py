@@ -292,21 +292,40 @@ def _reflow(lines: list[str], indent: str) -> list[str]:
     return out
 
 
+def _depth0(text: str) -> list[bool]:
+    """Tell, per character of `text`, whether it lies outside (), [], {} and backquotes."""
+    depth, tick, out = 0, False, []
+    for ch in text:
+        if ch == '`':
+            tick = not tick
+        elif not tick and ch in '([{':
+            depth += 1
+        elif not tick and ch in ')]}':
+            depth = max(0, depth - 1)
+        out.append(depth == 0 and not tick)
+    return out
+
+
 def split_summary(text: str, room: int) -> tuple[str, str]:
     """
-    (summary, rest).
+    Split a too long summary into (summary, rest).
 
     All of `text` if it fits in `room` columns, else its first sentence, else the text up to the
-    last ':' / ';' / ',' (else space) that fits; the rest starts with a capital.
+    last ':' / ';' / ',' outside brackets that fits; the rest starts with a capital. Never inside
+    brackets or at a plain space (that would leave half a sentence as the summary): when no such
+    cut exists, the text stays whole and the linters name it for a hand-written summary.
     """
     if len(text) <= room:
         return text, ''
+    outside = _depth0(text)
     cut = None
-    sentence = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bcf)[.?!](?=\s+[A-Z0-9`(\"'])"
-    for pattern in (sentence, r'[:;](?=\s)|\s-+(?=\s)', r',(?=\s)', r'\s'):
-        ends = [m.end() for m in re.finditer(pattern, text) if m.end() <= room]
+    sentence = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bcf)[.?!](?=\s+[A-Z`(\"'])"
+    for pattern in (sentence, r'[:;](?=\s)|\s-+(?=\s)', r',(?=\s)'):
+        ends = [
+            m.end() for m in re.finditer(pattern, text) if m.end() <= room and outside[m.start()]
+        ]
         if ends:
-            cut = ends[0] if pattern.startswith('[.') else ends[-1]
+            cut = ends[0] if pattern.startswith('(?<!') else ends[-1]
             break
     if cut is None:
         return text, ''
@@ -501,9 +520,9 @@ def add_noqa(text: str, found: set[tuple[int, str]]) -> str:
 
 def class_newlines(text: str) -> str:
     """
-    Return a blank line between a class's header (or docstring) and its first statement.
+    Put a blank line between a class's header (or docstring) and its first statement.
 
-    (flake8-class-newline)
+    As flake8-class-newline wants.
     """
     lines = text.split('\n')
     rows = []

@@ -166,9 +166,9 @@ def test_invalid_joints_are_nan_and_ignored():
 
 def test_joints_left_out_of_the_fit_are_still_placed():
     """
-    valid=False (fit_min_confidence) only removes a joint from the translation fit (issue 15 item.
+    Valid=False (fit_min_confidence) only removes a joint from the translation fit.
 
-    7)
+    Issue 15 item 7.
     """
     cam = CAMERAS['plumb_bob']
     people = random_people(np.random.default_rng(17), cam, 2)

@@ -117,9 +117,9 @@ def test_autostart_and_external_shutdown(tmp_path, ros_context):
 
 def test_node_keeps_the_users_domain(monkeypatch):
     """
-    In a venv the node keeps DDS on loopback but never picks a ROS_DOMAIN_ID (domain 0 stays.
+    In a venv the node keeps DDS on loopback but never picks a ROS_DOMAIN_ID.
 
-    0)
+    Domain 0 stays 0.
     """
     import os
 

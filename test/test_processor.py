@@ -102,9 +102,9 @@ def test_downscale_factor():
 
 def _street(config: Pose3DConfig, frames: int = 30):
     """
-    Per frame.
+    Run the first frames of the street clip at 10 Hz.
 
-    (detector ran, published live tracks) on the first frames of the street clip at 10 Hz
+    Returns per frame (detector ran, published live tracks).
     """
     proc = FrameProcessor(config)
     out = []

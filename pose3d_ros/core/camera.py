@@ -194,9 +194,9 @@ class Camera:
 
     def undistort_points(self, pixels: np.ndarray) -> np.ndarray:
         """
-        Pixels (..., 2) of the distorted image -> (....
+        Undistort pixels.
 
-        2) undistorted normalised coordinates
+        Pixels (..., 2) of the distorted image -> (..., 2) undistorted normalised coordinates.
         """
         pixels = np.asarray(pixels, np.float64)
         shape = pixels.shape

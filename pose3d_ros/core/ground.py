@@ -209,9 +209,9 @@ class GroundPlaneEstimator:
         self, feet: np.ndarray, ups: np.ndarray, keys: np.ndarray | None = None
     ) -> GroundPlane | None:
         """
-        Plane from (K, 3) foot points, (K.
+        Fit the plane to (K, 3) foot points, (K, 3) unit up directions and (K,) person keys.
 
-        3) unit up directions and (K,) person keys (class docstring)
+        See the class docstring.
         """
         keys = np.zeros(len(feet), int) if keys is None else np.asarray(keys)
         _, person = np.unique(keys, return_inverse=True)  # (K,) person index

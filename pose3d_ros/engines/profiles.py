@@ -35,7 +35,7 @@ def engine_role_options(role: str) -> dict[str, Any]:
     """
     `EngineConfig` options (batch profile, workspace) of a model role.
 
-    'detector' or 'crop_model'
+    role: 'detector' or 'crop_model'.
     """
     if role not in ROLES:
         raise ValueError(f'unknown model role {role!r}; expected one of {ROLES}')
@@ -50,9 +50,9 @@ def engine_role_options(role: str) -> dict[str, Any]:
 
 def resolve_model(name_or_path: str, models_dir: str | None = None) -> str:
     """
-    Return a registry name (models/registry.py) -> its file path.
+    Resolve a registry name (models/registry.py) to its file path.
 
-    Anything else is returned as a path
+    Anything else is returned as a path.
     """
     from pose3d_ros.models import registry
 

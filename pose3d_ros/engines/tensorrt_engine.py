@@ -99,9 +99,9 @@ def batch_profile(
 
 def _progress_monitor(trt: Any, progress: Callable[[str], None], every_s: float = 5.0) -> Any:
     """
-    Return a trt.IProgressMonitor forwarding top-level phases and at most one step line per.
+    Return a trt.IProgressMonitor that forwards build progress to `progress`.
 
-    `every_s` seconds
+    It forwards the top-level phases and at most one step line per `every_s` seconds.
     """
 
     class Monitor(trt.IProgressMonitor):

@@ -120,10 +120,9 @@ def match_boxes(
 
 def procrustes_align(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """
-    Similarity transform (s, R, t) of ``pred`` (J, 3) that best fits ``gt`` (J.
+    Align ``pred`` (J, 3) to ``gt`` (J, 3) by the least-squares similarity transform (s, R, t).
 
-    3) in least squares; returns the aligned prediction (J, 3).  Both must be finite (select scored
-    joints first).
+    Returns the aligned prediction (J, 3). Both must be finite (select scored joints first).
     """
     mp, mg = pred.mean(0), gt.mean(0)
     p, g = pred - mp, gt - mg

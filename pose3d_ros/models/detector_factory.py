@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-Detector by registry name (its `decoder` picks the adapter class.
+Person detectors by registry name or by the path of a user's YOLOv8/YOLO11 ONNX export.
 
-`tiles` wraps it in TiledDetector) or by the path of a user's YOLOv8/YOLO11 ONNX export.
+A registry entry's `decoder` picks the adapter class; its `tiles` wrap it in TiledDetector.
 """
 
 from __future__ import annotations

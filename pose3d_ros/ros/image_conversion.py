@@ -206,7 +206,7 @@ def max_decode_pixels(max_image_side: int) -> int:
     """
     Pixel budget of a decoded compressed image.
 
-    4x the area the node processes (max_image_side^2)
+    4x the area the node processes (max_image_side^2).
     """
     side = max_image_side if max_image_side > 0 else MAX_DECODE_SIDE
     return 4 * side * side
@@ -220,9 +220,9 @@ def _short(text: str, limit: int = 64) -> str:
 
 def rgb_to_image_fields(image: np.ndarray, encoding: str = 'rgb8') -> dict:
     """
-    Fields of a sensor_msgs/Image holding `image` (H, W.
+    Build the fields of a sensor_msgs/Image holding `image`, (H, W, 3) RGB.
 
-    3) RGB in rgb8 or bgr8 (for players/tests)
+    Encoded as rgb8 or bgr8 (for players and tests).
     """
     if encoding == 'bgr8':
         image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)

@@ -82,7 +82,7 @@ SUCCESS, FAILURE = TransitionCallbackReturn.SUCCESS, TransitionCallbackReturn.FA
 
 class Pose3DNode(LifecycleNode):
     """
-    The node.
+    The pose3d lifecycle node: images and CameraInfo in, tracked 3D skeletons out.
 
     `processor_factory(config)` builds the frame processor on activate (default: the models named
     by the parameters); tests pass one with known output.

@@ -104,7 +104,8 @@ def time_pipeline(processor, frame: np.ndarray, camera, repeats: int) -> tuple[l
     """
     Stage timings (s) of `repeats` runs of the FrameProcessor on one frame as a still image.
 
-    (tracks reset before each run, so every run detects), after 2 warm-up runs, and people found.
+    Tracks are reset before each run, so every run detects; 2 warm-up runs come first. Returns the
+    timings and the number of people found.
     """
 
     def once():

@@ -98,9 +98,9 @@ def run_soak(
     node_args: list[str] | None = None,
 ) -> dict:
     """
-    Feed the node for `seconds`; returns {'windows'.
+    Feed the node for `seconds` and measure it.
 
-    [...], 'rss_start_mb', 'rss_end_mb', ...}
+    Returns {'windows': [...], 'rss_start_mb', 'rss_end_mb', ...}.
     """
     env = rosenv.loopback_env({k: v for k, v in os.environ.items() if k != 'ROS_DOMAIN_ID'})
     env['PYTHONUNBUFFERED'] = '1'

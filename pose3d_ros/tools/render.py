@@ -34,10 +34,10 @@ LOST = TrackState.LOST
 
 def read_skeleton_bag(bag: Path) -> dict:
     """
-    {'frames': [{'stamp', 'received', 'people'.
+    Read a bag written by the recorder (or by pose3d-run).
 
-    [...]}], 'skeleton_type', 'joint_names', 'edges', 'topics', 'diagnostics': [{key: value}]} from
-    a bag written by the recorder (or by pose3d-run).
+    Returns {'frames': [{'stamp', 'received', 'people': [...]}], 'skeleton_type', 'joint_names',
+    'edges', 'topics', 'diagnostics': [{key: value}]}.
     """
     from pose3d_ros.bags import pose3d_typestore
     from pose3d_ros.ros import conversions

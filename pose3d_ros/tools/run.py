@@ -53,9 +53,9 @@ class InputError(ValueError):
 
 def load_intrinsics(path: Path) -> dict:
     """
-    {'k', 'd', 'distortion_model', 'width'.
+    Read camera intrinsics from a camera_calibration YAML or a JSON file.
 
-    'height'} from a camera_calibration YAML or a JSON file
+    Returns {'k', 'd', 'distortion_model', 'width', 'height'}.
     """
     import yaml
 

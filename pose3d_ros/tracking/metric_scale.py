@@ -352,8 +352,8 @@ class TrackScale:
         """
         Per-frame variance of the network's log depth for this person.
 
-        `default`, or more when the floor cues scatter more over time than their own noise explains
-        (e.g. a distorted lens, a hard pose).
+        It is `default`, or more when the floor cues scatter more over time than their own noise
+        explains (e.g. a distorted lens, a hard pose).
         """
         n = self.floor_n
         if n < 5:
