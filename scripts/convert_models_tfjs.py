@@ -78,9 +78,9 @@ _DTYPES = {'float32': np.float32, 'float16': np.float16, 'int32': np.int32, 'boo
 
 def read_tfjs_weights(model_json: Path) -> dict[str, np.ndarray]:
     """
-    Name -> array for every weight of a TFJS graph model (float16-stored weights back to.
+    Read every weight of a TFJS graph model: name -> array.
 
-    Float32)
+    float16-stored weights come back as float32.
     """
     spec = json.loads(model_json.read_text())
     out = {}

@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-Mechanical fixes for ROS 2's linters that the formatters do not make (scripts/lint_fix.sh runs.
+Mechanical fixes for ROS 2's linters that the formatters do not make.
 
-This).
+scripts/lint_fix.sh runs this.
 
     python scripts/lint_fix.py headers|quotes|comments|docstrings|classes|noqa FILE...
 
@@ -464,9 +464,9 @@ def single_quotes(text: str) -> str:
 
 def builtin_findings(paths: list[str]) -> dict[str, set[tuple[int, str]]]:
     """
-    Path -> {(row.
+    Find flake8-builtins findings under the ament_flake8 configuration.
 
-    Code)} of flake8-builtins findings under the ament_flake8 configuration (one flake8 run)
+    Returns path -> {(row, code)}, from one flake8 run.
     """
     import subprocess
 
@@ -498,9 +498,10 @@ def builtin_findings(paths: list[str]) -> dict[str, set[tuple[int, str]]]:
 
 def add_noqa(text: str, found: set[tuple[int, str]]) -> str:
     """
-    `# noqa: A00x` on the lines flake8-builtins flags (names a message field or an API fixes.
+    Add `# noqa: A00x` on the lines flake8-builtins flags.
 
-    Id, format, input); a trailing comment that would push the line past 99 columns moves above it.
+    Those names are message fields or fixed by an API (id, format, input); a trailing comment that
+    would push the line past 99 columns moves above it.
     """
     lines = text.split('\n')
     for row, code in sorted(found, reverse=True):

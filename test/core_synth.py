@@ -124,10 +124,10 @@ def boxes_of(points2d: np.ndarray, pad: float = 0.1, clip_to=None) -> np.ndarray
 
 def _axis_logits(cells: np.ndarray, n: int) -> np.ndarray:
     """
-    (...,) continuous cell indices -> (...
+    Make log-probabilities whose mean is exactly the given continuous cell indices.
 
-    N) log-probabilities whose mean is exactly `cells` (after clipping to [0, n-1]): mass split
-    between the two neighbouring cells.
+    (...,) continuous cell indices -> (..., n) log-probabilities whose mean is exactly `cells`
+    (after clipping to [0, n-1]): mass split between the two neighbouring cells.
     """
     c = np.clip(cells, 0, n - 1)
     lo = np.minimum(np.floor(c), n - 2).astype(int)
@@ -147,11 +147,11 @@ def render_head_logits(
     box_size_m: float = 2.2,
 ) -> np.ndarray:
     """
-    Head logits (N, J + D*J, H.
+    Make head logits (N, J + D*J, H, W) that decode exactly to the given values.
 
-    W) that decode exactly to the given values (channel layout of core.decode). coords2d: (N, J, 2)
-    crop pixels (clipped to the heatmap range like a real soft-argmax); coords3d: (N, J, 3) metres
-    relative to the cube centre (must lie inside it).
+    Channel layout of core.decode. coords2d: (N, J, 2) crop pixels (clipped to the heatmap range
+    like a real soft-argmax); coords3d: (N, J, 3) metres relative to the cube centre (must lie
+    inside it).
     """
     n, j = coords2d.shape[:2]
     h = w = res // stride

@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-Sample pose3d_msgs messages with awkward values (NaN joints.
+Sample pose3d_msgs messages with awkward values, and a NaN-aware comparer.
 
-Unicode ids) and a NaN-aware comparer
+Awkward: NaN joints, unicode ids.
 """
 
 import math

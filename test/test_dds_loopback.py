@@ -53,11 +53,11 @@ ETH_P_ALL = 0x0003
 
 def classify(proto: int, packet: bytes) -> tuple[str, int] | None:
     """
-    ('rtps'.
+    Classify an IPv4/IPv6 packet without link header.
 
-    Destination port) for UDP carrying an RTPS message (payload starts with the protocol id
-    b'RTPS'), ('udp', port) for other UDP, else ('igmp', 0), ('multicast', 0) or ('ip', 0), for an
-    IPv4/IPv6 packet without link header; None for other protocols (ARP).
+    ('rtps', destination port) for UDP carrying an RTPS message (payload starts with the protocol
+    id b'RTPS'), ('udp', port) for other UDP, else ('igmp', 0), ('multicast', 0) or ('ip', 0); None
+    for other protocols (ARP).
     """
     if proto == 0x0800 and len(packet) >= 20:  # IPv4
         ihl, kind, dst = (packet[0] & 0x0F) * 4, packet[9], packet[16:20]
@@ -77,9 +77,9 @@ def classify(proto: int, packet: bytes) -> tuple[str, int] | None:
 
 def capture(interfaces: list[str], stop: threading.Event, seen: dict) -> None:
     """
-    Append (kind.
+    Record every IP packet on each interface until `stop` is set.
 
-    Port) of every IP packet on each interface to seen[interface] until `stop` is set
+    Appends (kind, port) to seen[interface].
     """
     socks = {}
     for iface in interfaces:

@@ -50,9 +50,9 @@ def fake_gpu(monkeypatch):
 
     class StandInEngine:
         """
-        `TensorRTEngine's` cache path (profile, key.
+        `TensorRTEngine`'s cache path with ONNX Runtime doing the running.
 
-        Ensure_engine) with ONNX Runtime doing the running
+        Profile, key and ensure_engine are TensorRTEngine's own.
         """
 
         name = 'tensorrt'

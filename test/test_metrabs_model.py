@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-`MeTRAbs` crop network (core.metrabs_model.
+`MeTRAbs` crop network and MetrabsCropModel.
 
-Core.backbones) and MetrabsCropModel (models.metrabs)
+core.metrabs_model, core.backbones and models.metrabs.
 """
 
 from __future__ import annotations

@@ -174,9 +174,9 @@ def test_settings_travel_in_the_sidecar(tmp_path):
 @pytest.fixture(scope='module')
 def smpl_export(tmp_path_factory):
     """
-    Return a random-init MeTRAbs export whose sidecar names an smpl_24 joint set (identity.
+    Return a random-init MeTRAbs export whose sidecar names an smpl_24 joint set.
 
-    Transform)
+    Its joint transform is the identity.
     """
     import json
 

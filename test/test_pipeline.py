@@ -247,9 +247,9 @@ def test_build_default_pipeline_with_user_models(tmp_path):
 
 def test_fit_min_confidence_keeps_every_person(pipeline, results):
     """
-    Joints under fit_min_confidence leave the translation fit but stay in the output (issue 15.
+    Joints under fit_min_confidence leave the translation fit but stay in the output.
 
-    Item 7: any value > 0 used to turn them NaN and drop the person).
+    Issue 15 item 7: any value > 0 used to turn them NaN and drop the person.
     """
     import dataclasses
 

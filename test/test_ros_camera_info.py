@@ -13,11 +13,11 @@
 # limitations under the License.
 
 """
-`CameraInfo` read as image_geometry reads it (K/D raw, P/R rectified, binning.
+`CameraInfo` read as image_geometry reads it, and other pure functions of the ROS layer.
 
-ROI) and refused when no real lens gives it; REP-155 body frames of a known person; compressed
-images size-checked from their header; diagnostics capped. Pure functions, no ROS graph (the graph
-tests drive the same code through the node).
+K/D raw, P/R rectified, binning, ROI; refused when no real lens gives it; REP-155 body frames of a
+known person; compressed images size-checked from their header; diagnostics capped. No ROS graph
+(the graph tests drive the same code through the node).
 """
 
 from __future__ import annotations

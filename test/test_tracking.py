@@ -358,9 +358,10 @@ def test_one_hertz_camera_publishes_people_and_keeps_them():
 
 def test_false_detection_shows_one_frame():
     """
-    Return a NEW track that is not re-detected disappears from the output at once and ends (LOST.
+    A NEW track that is not re-detected disappears from the output at once.
 
-    Once) after tentative_coast_frames frame periods; a low-score detection never becomes a track.
+    It ends (LOST, once) after tentative_coast_frames frame periods; a low-score detection never
+    becomes a track.
     """
     tracker = Tracker(TrackerConfig(min_hits=3, tentative_coast_frames=2.5))
     for k in range(3):  # an established person at 30 Hz fixes the frame period

@@ -106,9 +106,9 @@ def pyramid_levels(
 
 def linear_light(image: np.ndarray) -> np.ndarray:
     """
-    (H, W, C) uint8 -> (H, W.
+    Convert (H, W, C) uint8 to (H, W, C) float32 linear light.
 
-    C) float32 linear light `(u8 / 255) ** 2.2` (a 256-entry table)
+    Linear light is `(u8 / 255) ** 2.2`, read from a 256-entry table.
     """
     table = ((np.arange(256, dtype=np.float32) / 255.0) ** np.float32(DECODE_GAMMA)).astype(
         np.float32
@@ -129,9 +129,9 @@ def average_pyramid(linear: np.ndarray, levels: int) -> list[np.ndarray]:
 
 def bilinear_zero(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     """
-    Sample (H, W, C) at (..., 2) pixel positions (x, y), zero outside (grid_sample.
+    Sample (H, W, C) at (..., 2) pixel positions (x, y).
 
-    Align_corners=True).
+    Zero outside (grid_sample, align_corners=True).
 
     The image gets a 2-pixel zero border, so that positions are only clipped into that border (no
     masks): integer positions are pixel centres and the last half pixel blends with the zero

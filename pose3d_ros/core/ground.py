@@ -53,10 +53,10 @@ class GroundPlane:
 
     def ray_scale(self, points: np.ndarray, height: float | np.ndarray = 0.0) -> np.ndarray:
         """
-        Factor s such that s * point lies `height` metres above the floor (the ray through the.
+        Scale rays onto the plane `height` metres above the floor.
 
-        Camera centre and the point meets that plane). (..., 3) -> (...,); NaN where the ray does
-        not descend to it.
+        Returns the factor s such that s * point lies there (the ray through the camera centre and
+        the point meets that plane). (..., 3) -> (...,); NaN where the ray does not descend to it.
         """
         down = np.asarray(points, np.float64) @ self.normal  # (...,) metres, < 0 below the camera
         with np.errstate(divide='ignore', invalid='ignore'):

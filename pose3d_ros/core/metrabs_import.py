@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-Importer for the official MeTRAbs PyTorch release folder (e.g.
+Importer for the official MeTRAbs PyTorch release folder.
 
-Metrabs_eff2l_384px_800k_28ds_pytorch).
+For example metrabs_eff2l_384px_800k_28ds_pytorch.
 
 Folder contents:
     ckpt.pt                     state_dict of the crop network (required); read with
@@ -249,9 +249,9 @@ def _load_state_dict(path: Path) -> dict[str, torch.Tensor]:
 
 def load_release(folder: str | Path) -> MetrabsRelease:
     """
-    Read and cross-check every file of a release folder (not the weights' fit.
+    Read and cross-check every file of a release folder.
 
-    See build_model)
+    The weights' fit is checked by build_model.
     """
     folder = Path(folder).expanduser()
     if not folder.is_dir():

@@ -104,9 +104,9 @@ def resolve_device(device: str, precision: str = 'fp32') -> str:
 
 def select_backend(model: Any, engine: str, device: str) -> str:
     """
-    Backend for `engine` ('auto' -> TensorRT on a GPU where it imports, else ONNX Runtime.
+    Choose the backend for `engine`.
 
-    Else torch)
+    'auto' -> TensorRT on a GPU where it imports, else ONNX Runtime, else torch.
     """
     if engine != 'auto':
         return engine

@@ -46,9 +46,9 @@ class EngineInputError(EngineError):
 
 class DeviceUnavailableError(EngineError):
     """
-    A GPU-only request (device cuda, fp16/int8.
+    A GPU-only request on a machine or backend that cannot do it.
 
-    CUDA graphs) on a machine or backend that cannot do it
+    For example device cuda, fp16/int8 or CUDA graphs.
     """
 
 

@@ -178,9 +178,9 @@ class EngineCache:
 
     def _read(self, key: EngineKey) -> tuple[bytes | None, str]:
         """
-        (engine bytes, "") if the cached engine of `key` is valid, else (None.
+        (engine bytes, "") if the cached engine of `key` is valid.
 
-        Why) ("missing" if absent)
+        Else (None, why) ("missing" if absent)
         """
         path = self.path_for(key)
         try:

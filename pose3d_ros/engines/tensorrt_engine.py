@@ -133,9 +133,9 @@ def _progress_monitor(trt: Any, progress: Callable[[str], None], every_s: float 
 
 def _calibrator(trt: Any, torch: Any, data: Any, cache_path: Path, batch: int, device: Any) -> Any:
     """
-    INT8 entropy calibrator over `data` (iterable of name -> (B.
+    Build an INT8 entropy calibrator with a cache file.
 
-    ...) arrays) with a cache file
+    `data` is an iterable of name -> (B, ...) arrays.
     """
 
     class Calibrator(trt.IInt8EntropyCalibrator2):

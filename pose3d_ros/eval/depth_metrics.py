@@ -30,9 +30,9 @@ from pose3d_ros.tracking.association import assign, box_iou
 
 def true_plane(meta: dict) -> GroundPlane:
     """
-    Return the floor of a generated sequence in its camera frame (meta.json.
+    Return the floor of a generated sequence in its camera frame.
 
-    World z up, floor z = 0)
+    meta.json has world z up and the floor at z = 0.
     """
     R = np.asarray(meta['camera']['R_world_to_camera'], np.float64)  # (3, 3) world -> camera
     C = np.asarray(meta['camera']['centre_world'], np.float64)  # (3,) metres

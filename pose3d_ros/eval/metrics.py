@@ -305,9 +305,9 @@ def _mean(chunks: list[np.ndarray]) -> float:
 
 def summarize(evaluators: list[SequenceEvaluator]) -> dict[str, float]:
     """
-    Metrics pooled over several sequences (joint-weighted means.
+    Pool metrics over several sequences.
 
-    Tracking over all accumulators)
+    Joint-weighted means; tracking metrics over all accumulators.
     """
     import motmetrics
 

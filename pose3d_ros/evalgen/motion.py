@@ -138,9 +138,9 @@ def motions_dir() -> Path:
 
 def load_clip(name: str) -> MotionClip:
     """
-    Read ``humanoid3d_<name>.txt`` and runs forward kinematics through humanoid.urdf (pybullet.
+    Read ``humanoid3d_<name>.txt`` and run forward kinematics.
 
-    DIRECT)
+    Through humanoid.urdf in pybullet (DIRECT mode).
     """
     import pybullet
     import pybullet_data

@@ -113,9 +113,9 @@ class CameraRig:
 
     def max_undistorted_radius(self) -> float:
         """
-        Normalised radius of the image corner before distortion (points far beyond it are.
+        Normalised radius of the image corner before distortion.
 
-        Culled)
+        Points far beyond it are culled.
         """
         corner = np.array([[[0.0, 0.0]]])
         return float(np.linalg.norm(cv2.undistortPoints(corner, self.K, self.dist)))

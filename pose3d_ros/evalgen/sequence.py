@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-On-disk format of an evaluation sequence, and its reader (numpy + OpenCV only.
+On-disk format of an evaluation sequence.
 
-Runs in the main venv).
+And its reader (numpy + OpenCV only: runs in the main venv).
 
 A sequence is a folder::
 

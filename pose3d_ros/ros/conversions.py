@@ -98,9 +98,9 @@ def skeleton_info_msg(skeleton: SkeletonDef) -> SkeletonInfo:
 
 def skeletons_from_msg(msg: Skeleton3DArray) -> list[dict]:
     """
-    Skeleton3DArray -> [{id, state, joints (J, 3) m, joint_confidence (J,), box (4,).
+    Convert a Skeleton3DArray to plain dicts.
 
-    Keypoints_2d (J, 2)}]
+    Returns [{id, state, joints (J, 3) m, joint_confidence (J,), box (4,), keypoints_2d (J, 2)}].
     """
     people = []
     for s in msg.skeletons:

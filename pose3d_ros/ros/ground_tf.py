@@ -29,9 +29,10 @@ from pose3d_ros.ros.tf_output import quaternion_matrix
 
 def plane_from_tf(transform) -> GroundPlane:
     """
-    geometry_msgs/Transform (image optical frame -> ground frame.
+    Convert a geometry_msgs/Transform to the floor in the optical frame.
 
-    As lookup_transform(ground_frame, image_frame) gives it) -> the floor in the optical frame.
+    The transform goes from the image optical frame to the ground frame, as
+    lookup_transform(ground_frame, image_frame) gives it.
     """
     r, t = transform.rotation, transform.translation
     T = np.eye(4)
@@ -42,9 +43,9 @@ def plane_from_tf(transform) -> GroundPlane:
 
 class GroundTf:
     """
-    Looks the floor up in TF for each image when tf2_ros is importable (DepthFusion uses it for.
+    Look the floor up in TF for each image when tf2_ros is importable.
 
-    The sources tf and auto; the source is dynamic).
+    DepthFusion uses it for the sources tf and auto; the source is dynamic.
     """
 
     def __init__(self, node, source: str):
@@ -64,9 +65,9 @@ class GroundTf:
 
     def lookup(self, header, ground_frame: str) -> GroundPlane | None:
         """
-        Return the floor at the image's stamp, or None (no tf2_ros, no ground_frame.
+        Return the floor at the image's stamp.
 
-        Or no transform yet)
+        Or None (no tf2_ros, no ground_frame, or no transform yet)
         """
         if self._buffer is None or not ground_frame:
             return None

@@ -135,9 +135,10 @@ class StampGate:
 
     def check(self, stamp: float, reset_s: float) -> str:
         """
-        'ok', 'drop' (out of order) or 'reset' (large jump back.
+        Judge an image's stamp against the last accepted one.
 
-        Restart the tracks, then process)
+        Returns 'ok', 'drop' (out of order) or 'reset' (large jump back: restart the tracks, then
+        process).
         """
         last = self.last
         verdict = 'ok'

@@ -36,9 +36,9 @@ NAMESPACES = ('joints', 'bones', 'label')
 
 def track_colour(track_id: str) -> ColorRGBA:
     """
-    Return a saturated colour that depends only on the id (the same as in the debug image and.
+    Return a saturated colour that depends only on the id.
 
-    Demo video)
+    The same as in the debug image and the demo video.
     """
     r, g, b = id_colour_rgb(track_id)
     return ColorRGBA(r=r / 255.0, g=g / 255.0, b=b / 255.0, a=1.0)

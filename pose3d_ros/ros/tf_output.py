@@ -148,9 +148,9 @@ class TfOutput:
     @property
     def active(self) -> bool:
         """
-        Return True when TF frames are broadcast (so inference is useful even without.
+        Return True when TF frames are broadcast.
 
-        Subscribers)
+        Inference is then useful even without subscribers.
         """
         return self._broadcaster is not None or self._tf_pub is not None
 

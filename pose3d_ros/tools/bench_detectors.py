@@ -70,9 +70,9 @@ def load_sets(
     sequences: Path | None, max_frames: int
 ) -> dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """
-    Name -> frames as (image (H, W, 3) uint8 RGB, GT boxes (P, 4) x, y, w, h px.
+    Load the data sets: name -> frames.
 
-    Ignore (P,) bool)
+    Each frame is (image (H, W, 3) uint8 RGB, GT boxes (P, 4) x, y, w, h px, ignore (P,) bool).
     """
     sets: dict[str, list] = {}
     if sequences is not None:
@@ -123,10 +123,9 @@ def load_sets(
 
 def build(candidate: str, threads: int):
     """
-    Detector of 'NAME' or 'NAME@SIZE' (SIZE.
+    Detector of 'NAME' or 'NAME@SIZE' (SIZE: network input side) keeping every box scored >= 0.05.
 
-    Network input side) keeping every box scored >= 0.05, with the node's default max_people and
-    min_box_size.
+    With the node's default max_people and min_box_size.
     """
     from pose3d_ros.config import Pose3DConfig
     from pose3d_ros.engines import create_engine

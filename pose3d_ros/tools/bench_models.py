@@ -119,9 +119,9 @@ def time_pipeline(processor, frame: np.ndarray, camera, repeats: int) -> tuple[l
 
 def time_mediapipe(python: Path, frames: dict[str, np.ndarray], repeats: int) -> dict | None:
     """
-    {key.
+    {key: {'times', 'people'}} from MediaPipe in its own environment.
 
-    {'times', 'people'}} from MediaPipe in its own environment, or None if it is not installed
+    Or None if it is not installed
     """
     if not python.is_file():
         return None

@@ -127,9 +127,9 @@ def run(
 
 def engines_created(pipeline) -> str:
     """
-    Describe what was built for the detector and the crop model (engine, provider, device.
+    Describe what was built for the detector and the crop model.
 
-    Precision)
+    Engine, provider, device and precision.
     """
     parts = []
     for role, part in (('detector', pipeline.detector), ('crop model', pipeline.crop_model)):

@@ -48,9 +48,9 @@ def _wait_for_line(
     process: subprocess.Popen, needle: str, timeout_s: float, lines: list[str]
 ) -> bool:
     """
-    Read the process's stderr until a line contains `needle` (lines are kept for error.
+    Read the process's stderr until a line contains `needle`.
 
-    Reports)
+    The lines are kept for error reports.
     """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

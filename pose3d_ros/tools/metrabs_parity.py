@@ -202,9 +202,9 @@ def compare_set(
     folder: Path, tag: str, stage3_crops=None, log=print, stage3: bool = True
 ) -> list[Row]:
     """
-    Every stage of one set of the folder; stage 3 on `stage3_crops` (None = all; stage3=False.
+    Every stage of one set of the folder.
 
-    None)
+    Stage 3 on `stage3_crops` (None = all; stage3=False: none)
     """
     fx = ps.load_fixture(folder, tag)
     st = fx.settings()

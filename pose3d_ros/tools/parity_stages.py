@@ -207,9 +207,9 @@ def decode(
     fx: Fixture, settings: MetrabsSettings, logits: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """
-    (N, (1+D)P, h, w) logits -> coords2d (N, P, 2) px, coords3d (N, P, 3) mm (origin.
+    (N, (1+D)P, h, w) logits -> coords2d (N, P, 2) px.
 
-    Settings)
+    Coords3d (N, P, 3) mm (origin: settings)
     """
     depth = logits.shape[1] // fx.num_points - 1
     c2, c3 = decode_metrabs_head(

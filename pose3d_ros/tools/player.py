@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-Publish a video / image folder as sensor_msgs/Image + CameraInfo at the clip's rate (demo and.
+Publish a video or image folder as sensor_msgs/Image + CameraInfo at the clip's rate.
 
-Tests).
+Used by the demo and the tests.
 
     python -m pose3d_ros.tools.player data/vtest_200.mp4 --rate 10 --stamps-out stamps.json
 

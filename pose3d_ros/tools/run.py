@@ -192,9 +192,9 @@ def person_json(track) -> dict:
 
 class McapOutput:
     """
-    Writes the node's messages (skeletons, markers, skeleton_info.
+    Write the node's messages to one .mcap file.
 
-    Camera_info) to one .mcap file
+    Skeletons, markers, skeleton_info and camera_info.
     """
 
     def __init__(self, path: Path, skeleton):

@@ -107,9 +107,9 @@ class DepthFusion:
         image_size: tuple[int, int],
     ) -> tuple[np.ndarray, FrameDepth | None]:
         """
-        One frame's poses -> (poses at their fused metric scale (N, J, 3) metres.
+        Put one frame's poses at their fused metric scale.
 
-        Depth cues or None when off).
+        Returns (poses (N, J, 3) metres, depth cues or None when off).
 
         joints: (N, J, 3) metres, camera frame; joints2d: (N, J, 2) px; joint_conf: (N, J); fx: px.
         """
@@ -133,9 +133,9 @@ class DepthFusion:
 
     def observe(self, stamp_s: float, depth: FrameDepth | None, boxes: np.ndarray, tracks) -> None:
         """
-        Feed the floor estimate with this frame's foot points of tracked people (keyed by track.
+        Feed the floor estimate with this frame's foot points of tracked people.
 
-        Id).
+        The points are keyed by track id.
 
         depth: this frame's cues; boxes: (N, 4) px, the detections given to the tracker; tracks:
         its output.

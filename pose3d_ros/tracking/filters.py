@@ -185,9 +185,9 @@ class ConstantVelocityKalman:
 
     def update(self, z: np.ndarray, cov: np.ndarray | None = None) -> None:
         """
-        Correct with a position measurement z (3,) metres and its (3, 3) covariance (m^2.
+        Correct with a position measurement z (3,) metres and its (3, 3) covariance.
 
-        Default the fixed per-axis noise); NaN axes are skipped.
+        The covariance is in m^2 (default: the fixed per-axis noise); NaN axes are skipped.
         """
         z = np.asarray(z, dtype=np.float64)
         ok = np.flatnonzero(np.isfinite(z))  # measured axes

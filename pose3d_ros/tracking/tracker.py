@@ -131,9 +131,9 @@ class TrackerConfig:
 @dataclass
 class Track:
     """
-    One person's track as published for one frame (a snapshot.
+    One person's track as published for one frame.
 
-    Later updates do not change it)
+    A snapshot: later updates do not change it.
     """
 
     # unique for the life of the tracker (never reused, also not after reset())
@@ -567,9 +567,9 @@ class Tracker:
 
     def _end_outside(self, image_size: tuple[int, int], out: list[Track]) -> None:
         """
-        End coasting tracks whose predicted box centre left the image (reported LOST if.
+        End coasting tracks whose predicted box centre left the image.
 
-        Published)
+        They are reported LOST if they were published.
         """
         w, h, m = float(image_size[0]), float(image_size[1]), self.config.exit_margin_px
         alive = []

@@ -204,9 +204,9 @@ class Harness:
 
     def diagnosed(self, needle: str, level: bytes | None = None, timeout_s: float = 4.0) -> bool:
         """
-        Return True once a /diagnostics status message contains `needle` (at `level` when.
+        Return True once a /diagnostics status message contains `needle`.
 
-        Given)
+        At `level` when given.
         """
         return self.spin_until(
             lambda: any(

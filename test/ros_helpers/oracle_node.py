@@ -13,9 +13,9 @@
 # limitations under the License.
 
 """
-pose3d_node with a known synthetic person instead of the models (child process of the node graph.
+pose3d_node with a known synthetic person instead of the models.
 
-Tests).
+A child process of the node graph tests.
 
 The pipeline under the real FrameProcessor places one template adult (core.skeletons.template_pose,
 blazepose_33) with its hip midpoint on the viewing ray of pixel ORACLE_PIXEL of the camera the node
@@ -50,9 +50,10 @@ BODY_TO_CAMERA = np.diag([1.0, -1.0, -1.0])
 
 def oracle_person(camera) -> tuple[np.ndarray, np.ndarray]:
     """
-    (J, 3) metres in the camera frame and the (3, 3) body-to-camera rotation (columns.
+    Pose the oracle person.
 
-    Left, up, forward)
+    Returns (J, 3) metres in the camera frame and the (3, 3) body-to-camera rotation (columns:
+    left, up, forward).
     """
     skeleton = get_skeleton('blazepose_33')
     body = template_pose(skeleton)  # (J, 3) x left, y up, z forward, pelvis at 0
