@@ -59,11 +59,10 @@ def fake_gpu(monkeypatch):
 
         def __init__(self, model_path, device, cfg: EngineConfig):
             shapes = onnx_io(check_onnx_file(Path(model_path)))[2]
-            profile = tensorrt_engine.batch_profile(shapes, cfg, str(model_path))
             trt = FakeTensorRT(shapes)  # a strict fake of the builder for this model's inputs
             fakes.append(trt)
-            cached, key, _ = tensorrt_engine.ensure_engine(
-                trt, torch, Path(model_path), cfg, profile, device, cfg.rebuild
+            cached, key, _, _ = tensorrt_engine.ensure_engine(
+                trt, torch, Path(model_path), cfg, device, cfg.rebuild
             )
             created.append((Path(model_path).name, key, cached.built))
             self.key, self.path, self.batch_min = key, cached.path, key.batch_min
@@ -74,8 +73,8 @@ def fake_gpu(monkeypatch):
         def run(self, inputs):
             return self._ort.run(inputs)
 
-        def warmup(self, batch=1):
-            self._ort.warmup(batch)
+        def warmup(self, batch=1, size=0):
+            self._ort.warmup(batch, size)
 
         def close(self):
             pass
@@ -99,7 +98,7 @@ def test_engines_built_by_the_cli_are_loaded_by_the_node_without_a_rebuild(fake_
     # the node's own params file, registry names as in config/pose3d.yaml
     params = tmp_path / 'pose3d.yaml'
     params.write_text(
-        'pose3d_node:\n  ros__parameters:\n    detector_model: ssdlite_person\n'
+        'pose3d_node:\n  ros__parameters:\n    detector_model: movenet_multipose\n'
         f'    crop_model: blazepose_full\n    engine_cache_dir: {cache}\n    device: cpu\n'
     )
     assert build_engines.main(['--params-file', str(params)]) == 0
@@ -114,13 +113,10 @@ def test_engines_built_by_the_cli_are_loaded_by_the_node_without_a_rebuild(fake_
     assert all(n.split('.')[0] + '.onnx' in cli_keys for n in files)
 
     created.clear()
-    # The same models as the params file. (The default detector, MoveNet, has a dynamic input size,
-    # which the
-    # TensorRT backend refuses with a clear error: a fixed-size MoveNet export is still to be
-    # made.)
+    # The same models as the params file: the defaults. MoveNet takes any image size; its engine
+    # gets the detector role's spatial profile, in its key and file name.
     pipeline = build_pipeline(
         Pose3DConfig(
-            detector_model='ssdlite_person',
             crop_model='blazepose_full',
             engine='tensorrt',
             device='cuda',
@@ -134,3 +130,12 @@ def test_engines_built_by_the_cli_are_loaded_by_the_node_without_a_rebuild(fake_
         pipeline.detector.engine.key.batch_max == 1
         and pipeline.crop_model.engine.key.batch_max == 16
     )
+    assert pipeline.detector.engine.key.spatial == '32-384-640'
+    assert '.s32-384-640.' in pipeline.detector.engine.key.file_name
+    assert pipeline.crop_model.engine.key.spatial == ''  # fixed 256 x 256 crops
+    # the builder was given the height/width range: min 32, opt 384, max 640 px per side
+    profiles = [
+        c[1] for trt in fakes for c in trt.calls if c[0] == 'IOptimizationProfile.set_shape'
+    ]
+    name = pipeline.detector.engine.input_names[0]
+    assert (name, (1, 32, 32, 3), (1, 384, 384, 3), (1, 640, 640, 3)) in profiles

@@ -36,6 +36,7 @@ from pose3d_ros.engines.tensorrt_engine import (
     batch_profile,
     build_serialized_engine,
     import_tensorrt,
+    profile_spatial,
 )
 from pose3d_ros.tools import build_engines
 import pytest
@@ -216,6 +217,16 @@ def test_batch_profile():
     assert batch_profile({'x': (1, 3, 8, 8)}, cfg, 'm')['x'] == ((1, 3, 8, 8),) * 3
     with pytest.raises(EngineConfigError, match='dynamic dimensions besides the batch'):
         batch_profile({'x': (-1, 3, -1, -1)}, cfg, 'm.onnx')
+    # a detector taking any image size: height and width get the spatial profile
+    cfg = EngineConfig(
+        batch_min=1, batch_opt=1, batch_max=1, spatial_min=32, spatial_opt=384, spatial_max=640
+    )
+    profile = batch_profile({'x': (1, -1, -1, 3)}, cfg, 'm')
+    assert profile['x'] == ((1, 32, 32, 3), (1, 384, 384, 3), (1, 640, 640, 3))
+    assert profile_spatial(profile, {'x': (1, -1, -1, 3)}) == (32, 384, 640)
+    assert profile_spatial(profile, {'x': (1, 8, 8, 3)}) == ()
+    with pytest.raises(EngineConfigError, match='spatial profile'):
+        EngineConfig(spatial_min=64, spatial_opt=32, spatial_max=640).validate()
 
 
 def test_missing_tensorrt_gives_an_install_message(monkeypatch, tmp_path, capsys):
@@ -242,12 +253,15 @@ def test_build_command_reads_the_params_file(tmp_path, capsys):
     from pose3d_ros.models.registry import model_path
 
     # the node's profiles
-    node_crop = {'batch_min': 1, 'batch_opt': 8, 'batch_max': 16, 'workspace_mb': 1024}
+    fixed = {'spatial_min': 0, 'spatial_opt': 0, 'spatial_max': 0}  # crops have a fixed size
+    node_crop = {'batch_min': 1, 'batch_opt': 8, 'batch_max': 16, **fixed, 'workspace_mb': 1024}
+    # a detector may take any image size: 32 to 640 px per side, tuned for 384
+    any_size = {'spatial_min': 32, 'spatial_opt': 384, 'spatial_max': 640}
     # batch_max: not a node parameter
     assert models == [
         (
             str(model_path('ssdlite_person')),  # registry names resolve to the embedded file
-            {'batch_min': 1, 'batch_opt': 1, 'batch_max': 1, 'workspace_mb': 1024},
+            {'batch_min': 1, 'batch_opt': 1, 'batch_max': 1, **any_size, 'workspace_mb': 1024},
         ),
         ('models/crop.onnx', node_crop),
         ('x.onnx', node_crop),

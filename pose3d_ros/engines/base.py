@@ -79,6 +79,12 @@ class EngineConfig:
     batch_opt: int = 8  # ... batch the kernels are tuned for (typical number of crops per frame)
     batch_max: int = 16  # ... largest batch of one call; larger batches are run in chunks
     workspace_mb: int = 1024  # TensorRT builder workspace memory pool limit, MiB
+    # TensorRT optimisation profile of every other dynamic dimension (e.g. the height and width of
+    # a detector taking any image size): smallest, typical and largest size; 0 = such inputs are
+    # refused
+    spatial_min: int = 0
+    spatial_opt: int = 0
+    spatial_max: int = 0
     timing_cache: bool = True  # keep the TensorRT timing cache in cache_dir (faster rebuilds)
     # path of the INT8 calibration cache ("" = <cache_dir>/<model>.calib)
     int8_calibration_cache: str = ''
@@ -125,6 +131,12 @@ class EngineConfig:
             raise EngineConfigError(
                 'batch profile must satisfy 1 <= batch_min <= batch_opt <= batch_max, got '
                 f'{self.batch_min}/{self.batch_opt}/{self.batch_max}'
+            )
+        spatial = (self.spatial_min, self.spatial_opt, self.spatial_max)
+        if spatial != (0, 0, 0) and not 1 <= spatial[0] <= spatial[1] <= spatial[2]:
+            raise EngineConfigError(
+                'spatial profile must be 0/0/0 (none) or satisfy 1 <= spatial_min <= spatial_opt'
+                f' <= spatial_max, got {spatial[0]}/{spatial[1]}/{spatial[2]}'
             )
         if self.threads < 0 or self.workspace_mb <= 0:
             raise EngineConfigError(
@@ -179,18 +191,22 @@ class Engine(ABC):
     def _run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Backend call on validated, C-contiguous inputs."""
 
-    def warmup(self, batch: int = 1) -> None:
-        """Run zeros of `batch` once (allocations, lazy initialisation, autotuning)."""
+    def warmup(self, batch: int = 1, size: int = 0) -> None:
+        """
+        Run zeros of `batch` once (allocations, lazy initialisation, autotuning).
+
+        `size` (> 0) stands for every dynamic non-batch dimension (a detector's height and width).
+        """
         feed = {}
         for name in self.input_names:
             shape = self.input_shapes.get(name)
-            if shape is None or any(d < 0 for d in shape[1:]):
+            if shape is None or (any(d < 0 for d in shape[1:]) and size <= 0):
                 raise EngineConfigError(
                     f'warmup: input {name!r} of {self.source} has unknown non-batch dimensions'
-                    f' {shape}; give input_shapes'
+                    f' {shape}; give input_shapes or a size'
                 )
             dtype = self.input_dtypes.get(name) or np.float32
-            feed[name] = np.zeros((batch, *shape[1:]), dtype)
+            feed[name] = np.zeros((batch, *(d if d >= 0 else size for d in shape[1:])), dtype)
         self.run(feed)
 
     def close(self) -> None:

@@ -16,12 +16,13 @@
 On-disk cache of built engines (TensorRT plans), safe across processes.
 
 A cached engine is `<cache_dir>/<model>.<onnx
-sha256[:16]>.<precision>.b<min>-<opt>-<max>.<gpu>.engine` plus a JSON sidecar `<same>.engine.json`
-holding the full `EngineKey`, the byte size and the sha256 of the engine bytes. The engine is valid
-only if the sidecar's key equals the wanted key and size and sha256 match the file; otherwise it is
-rebuilt with a warning. The model hash in the name keeps two models with the same file stem apart;
-the TensorRT version is left out, so that an upgrade replaces the old plan instead of piling up
-files. `make_key` is the one function that computes a key (the node's engine creation and
+sha256[:16]>.<precision>.b<min>-<opt>-<max>.<gpu>.engine` (with `.s<min>-<opt>-<max>` after the
+batch profile for a model of dynamic height/width) plus a JSON sidecar `<same>.engine.json` holding
+the full `EngineKey`, the byte size and the sha256 of the engine bytes. The engine is valid only if
+the sidecar's key equals the wanted key and size and sha256 match the file; otherwise it is rebuilt
+with a warning. The model hash in the name keeps two models with the same file stem apart; the
+TensorRT version is left out, so that an upgrade replaces the old plan instead of piling up files.
+`make_key` is the one function that computes a key (the node's engine creation and
 pose3d-build-engines both reach it through `tensorrt_engine.engine_key`). Builds run under an
 exclusive `fcntl.flock` on `<same>.engine.lock`: a second process waits, then loads what the first
 wrote. Files are written to a temporary name and `os.replace`d, so no reader sees half a file. The
@@ -63,6 +64,8 @@ class EngineKey:
     batch_opt: int
     batch_max: int
     workspace_mb: int  # builder workspace limit, MiB (changes the tactics chosen)
+    # 'min-opt-max' size of dynamic non-batch dimensions (detector height/width); '' = none
+    spatial: str = ''
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -76,9 +79,10 @@ class EngineKey:
         """
         gpu = re.sub(r'[^a-z0-9]+', '_', self.gpu_name.lower()).strip('_')[:40] or 'gpu'
         model = re.sub(r'[^A-Za-z0-9_.-]+', '_', self.model_name)[:80] or 'model'
+        spatial = f'.s{self.spatial}' if self.spatial else ''
         return (
             f'{model}.{self.onnx_sha256[:16]}.{self.precision}.b{self.batch_min}-{self.batch_opt}-'
-            f"{self.batch_max}.{gpu}_sm{self.compute_capability.replace('.', '')}.engine"
+            f"{self.batch_max}{spatial}.{gpu}_sm{self.compute_capability.replace('.', '')}.engine"
         )
 
 
@@ -90,8 +94,13 @@ def make_key(
     trt_version: str,
     gpu_name: str,
     compute_capability: str,
+    spatial: tuple[int, ...] = (),
 ) -> EngineKey:
-    """Return the cache key of an ONNX file built with these settings on this GPU and TensorRT."""
+    """
+    Return the cache key of an ONNX file built with these settings on this GPU and TensorRT.
+
+    `spatial`: (min, opt, max) size of the model's dynamic non-batch dimensions, () if it has none.
+    """
     b_min, b_opt, b_max = batch_profile
     return EngineKey(
         model_name=Path(onnx_path).stem,
@@ -104,6 +113,7 @@ def make_key(
         batch_opt=int(b_opt),
         batch_max=int(b_max),
         workspace_mb=int(workspace_mb),
+        spatial='-'.join(str(int(s)) for s in spatial),
     )
 
 

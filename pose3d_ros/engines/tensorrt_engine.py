@@ -76,25 +76,37 @@ def batch_profile(
     shapes: dict[str, tuple[int, ...]], cfg: EngineConfig, source: str
 ) -> dict[str, tuple]:
     """
-    Input name -> (min, opt, max) shapes; the batch axis (0) alone may be dynamic.
+    Map each input name to its (min, opt, max) shapes.
 
-    A model whose batch is fixed in the ONNX file gets min = opt = max = its shape.
+    A dynamic batch axis (0) gets cfg's batch profile; a batch fixed in the ONNX file stays fixed.
+    Every other dynamic dimension (the height and width of a detector taking any image size) gets
+    cfg's spatial profile, and is refused with a clear error when there is none.
     """
+    spatial = (cfg.spatial_min, cfg.spatial_opt, cfg.spatial_max)
     profile = {}
     for name, shape in shapes.items():
-        if not shape or any(d < 0 for d in shape[1:]):
+        if not shape:
+            raise EngineConfigError(f'TensorRT: input {name!r} of {source!r} has no known shape')
+        if any(d < 0 for d in shape[1:]) and spatial[2] <= 0:
             raise EngineConfigError(
                 f'TensorRT: input {name!r} of {source!r} has dynamic dimensions besides the batch'
-                f' {shape}; export the ONNX with a fixed crop size'
+                f' {shape}; export the ONNX with a fixed size or give a spatial profile'
+                ' (spatial_min/opt/max)'
             )
-        rest = tuple(shape[1:])
-        if shape[0] >= 0:
-            profile[name] = (tuple(shape),) * 3
-        else:
-            profile[name] = tuple(
-                (b, *rest) for b in (cfg.batch_min, cfg.batch_opt, cfg.batch_max)
-            )
+        batch = (shape[0],) * 3 if shape[0] >= 0 else (cfg.batch_min, cfg.batch_opt, cfg.batch_max)
+        profile[name] = tuple(
+            (batch[i], *(d if d >= 0 else spatial[i] for d in shape[1:])) for i in range(3)
+        )
     return profile
+
+
+def profile_spatial(profile: dict[str, tuple], shapes: dict[str, tuple]) -> tuple[int, ...]:
+    """Return the (min, opt, max) size given to dynamic non-batch dimensions, () if none."""
+    for name, shape in shapes.items():
+        for axis, d in enumerate(shape[1:], 1):
+            if d < 0:
+                return tuple(int(profile[name][i][axis]) for i in range(3))
+    return ()
 
 
 def _progress_monitor(trt: Any, progress: Callable[[str], None], every_s: float = 5.0) -> Any:
@@ -243,9 +255,19 @@ def build_serialized_engine(
 
 
 def engine_key(
-    trt: Any, torch: Any, onnx_path: Path, cfg: EngineConfig, profile: dict, device: Any
+    trt: Any,
+    torch: Any,
+    onnx_path: Path,
+    cfg: EngineConfig,
+    profile: dict,
+    device: Any,
+    spatial: tuple[int, ...] = (),
 ) -> EngineKey:
-    """Return the cache key of `onnx_path` built with `cfg` on `device` with this TensorRT."""
+    """
+    Return the cache key of `onnx_path` built with `cfg` on `device` with this TensorRT.
+
+    `spatial`: the (min, opt, max) size of dynamic non-batch dimensions (`profile_spatial`), or ().
+    """
     batches = sorted({shapes[i][0] for shapes in profile.values() for i in range(3)})
     major, minor = torch.cuda.get_device_capability(device)
     opt = cfg.batch_opt if len(batches) > 1 else batches[0]
@@ -257,6 +279,7 @@ def engine_key(
         trt.__version__,
         torch.cuda.get_device_name(device),
         f'{major}.{minor}',
+        spatial,
     )
 
 
@@ -265,16 +288,18 @@ def ensure_engine(
     torch: Any,
     onnx_path: Path,
     cfg: EngineConfig,
-    profile: dict,
     device: Any,
     rebuild: bool,
-) -> tuple[CachedEngine, EngineKey, Callable]:
+) -> tuple[CachedEngine, EngineKey, Callable, dict]:
     """
-    Cache (or freshly built) engine of `onnx_path`.
+    Return the cached (or freshly built) engine of `onnx_path`.
 
-    Also returns its key and builder for a retry
+    Also returns its key, its builder (for a retry) and the optimisation profile it was built for
+    (`batch_profile` of the file's input shapes).
     """
-    key = engine_key(trt, torch, onnx_path, cfg, profile, device)
+    shapes = onnx_io(check_onnx_file(onnx_path))[2]
+    profile = batch_profile(shapes, cfg, str(onnx_path))
+    key = engine_key(trt, torch, onnx_path, cfg, profile, device, profile_spatial(profile, shapes))
     cache = EngineCache(cfg.cache_path, progress=cfg.progress)
     slug = key.file_name.split('.')[-2]  # <gpu>_sm<cc>
     timing = (
@@ -291,7 +316,7 @@ def ensure_engine(
             trt, onnx_path, cfg, profile, timing, calib, device, progress
         )
 
-    return cache.get_or_build(key, build, rebuild=rebuild), key, build
+    return cache.get_or_build(key, build, rebuild=rebuild), key, build, profile
 
 
 class TensorRTEngine(Engine):
@@ -322,11 +347,10 @@ class TensorRTEngine(Engine):
         names, self.output_names, shapes, self.input_dtypes = onnx_io(check_onnx_file(onnx_path))
         self.input_names, self.input_shapes = names, shapes
         self.device, self.precision = torch.device(device), cfg.precision
-        profile = batch_profile(shapes, cfg, self.source)
         self.runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
         with torch.cuda.device(self.device):
-            cached, key, build = ensure_engine(
-                trt, torch, onnx_path, cfg, profile, self.device, cfg.rebuild
+            cached, key, build, profile = ensure_engine(
+                trt, torch, onnx_path, cfg, self.device, cfg.rebuild
             )
             self.engine = self.runtime.deserialize_cuda_engine(cached.data)
             if self.engine is None and not cached.built:
@@ -345,15 +369,16 @@ class TensorRTEngine(Engine):
             self.context = self.engine.create_execution_context()
             self.stream = torch.cuda.Stream(self.device)
         self.key, self.path = key, cached.path
+        self._max_shapes = {name: profile[name][2] for name in names}  # buffers are sized for it
         self.batch_min, self.batch_max = key.batch_min, key.batch_max
         self._allocate(trt)
 
     def _allocate(self, trt: Any) -> None:
-        """Flat CUDA buffers sized for batch_max, bound once with set_tensor_address."""
+        """Flat CUDA buffers sized for the profile's largest shapes, bound once."""
         torch = self._torch
         self._dtypes, self._buffers = {}, {}
         for name in self.input_names:
-            self.context.set_input_shape(name, (self.batch_max, *self.input_shapes[name][1:]))
+            self.context.set_input_shape(name, self._max_shapes[name])
         for name in self.input_names + self.output_names:
             np_dtype = np.dtype(trt.nptype(self.engine.get_tensor_dtype(name)))
             shape = tuple(self.context.get_tensor_shape(name))
@@ -373,7 +398,9 @@ class TensorRTEngine(Engine):
         k = self.key
         return (
             f'tensorrt {k.trt_version} {k.gpu_name} {k.precision} batch'
-            f' {k.batch_min}/{k.batch_opt}/{k.batch_max} {self.path}'
+            f' {k.batch_min}/{k.batch_opt}/{k.batch_max}'
+            + (f' size {k.spatial}' if k.spatial else '')
+            + f' {self.path}'
         )
 
     def _run_chunk(self, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             engine = create_engine(
                 path, engine='tensorrt', progress=lambda s: print('  ' + s, flush=True), **options
             )
-            engine.warmup(engine.batch_min)
+            engine.warmup(engine.batch_min, options.get('spatial_opt', 0))
             print(f'ok   {path} -> {engine.path} ({time.monotonic() - start:.1f} s)', flush=True)
             engine.close()
         except EngineError as exc:
