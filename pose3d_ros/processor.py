@@ -279,12 +279,20 @@ class FrameProcessor:
         boxes: np.ndarray | None = None,
     ) -> FrameResult:
         """
-        One frame. image_rgb (H, W, 3) uint8 RGB matching `camera`; stamp_s.
+        Process one frame: detect or follow people, lift them to 3D, track them.
 
-        The image's stamp, seconds.
+        Args:
+        ----
+            image_rgb: (H, W, 3) uint8 RGB matching `camera`.
+            camera: the camera of the image.
+            stamp_s: the image's stamp, seconds.
+            boxes: (N, 4) x, y, width, height px of the source image to crop instead of detecting
+                (e.g. ground truth in pose3d-eval --oracle-boxes); pose ROIs are not used then.
 
-        boxes: (N, 4) x, y, width, height px of the source image to crop instead of detecting (e.g.
-        ground truth in pose3d-eval --oracle-boxes); pose ROIs are not used then.
+        Returns
+        -------
+            The FrameResult: published poses and tracks, timings.
+
         """
         with self._lock:
             t0 = time.perf_counter()

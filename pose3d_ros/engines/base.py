@@ -180,7 +180,7 @@ class Engine(ABC):
 
     def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """
-        Run one batch. inputs: name -> (B, ...) array.
+        Run one batch: inputs name -> (B, ...) array.
 
         Returns name -> (B, ...) array (float32 for floats)
         """

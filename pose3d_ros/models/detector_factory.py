@@ -42,10 +42,20 @@ def build_detector(
     **options: Any,
 ):
     """
-    Detector for a registry name or a YOLO ONNX path. make_engine.
+    Build the detector of a registry name or of a YOLO ONNX path.
 
-    Path -> engine (engines.create_engine). options: keyword arguments of the detector class
-    (score_threshold, max_detections, min_box_size, ...).
+    Args:
+    ----
+        name_or_path: registry name (models/registry.py) or path of a YOLOv8/YOLO11 ONNX export.
+        make_engine: path -> engine (engines.create_engine).
+        models_dir: folder of the registry's model files (None = the package's models/).
+        **options: keyword arguments of the detector class (score_threshold, max_detections,
+            min_box_size, ...).
+
+    Returns
+    -------
+        The detector (a TiledDetector around it for a tiled registry entry).
+
     """
     from pose3d_ros.models.detector_tiled import TiledDetector
     from pose3d_ros.models.detector_yolo import YoloDetector

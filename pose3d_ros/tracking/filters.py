@@ -56,15 +56,18 @@ class OneEuroFilter:
 
     The derivative used to adapt the cutoff is the norm of each point's velocity (one cutoff per
     point, shared by its D coordinates), so a joint's x, y and z are smoothed alike.
+
+    Args:
+    ----
+        min_cutoff_hz: cutoff at rest, Hz; lower = smoother when still, more lag.
+        beta: cutoff increase per unit of speed, Hz per (unit/s) (Hz per m/s for metres); higher
+            = less lag when moving.
+        d_cutoff_hz: cutoff of the low-pass on the speed estimate, Hz.
+
     """
 
     def __init__(self, min_cutoff_hz: float, beta: float, d_cutoff_hz: float):
-        """
-        Args: min_cutoff_hz: cutoff at rest, Hz; lower = smoother when still, more lag. beta.
-
-        Cutoff increase per unit of speed, Hz per (unit/s) (Hz per m/s for metres); higher = less
-        lag when moving. d_cutoff_hz: cutoff of the low-pass on the speed estimate, Hz.
-        """
+        """Set up the filter (arguments: see the class)."""
         self.min_cutoff_hz = float(min_cutoff_hz)
         self.beta = float(beta)
         self.d_cutoff_hz = float(d_cutoff_hz)
@@ -129,6 +132,15 @@ class ConstantVelocityKalman:
     noise: white acceleration with standard deviation `accel_std` (m/s^2, continuous spectral
     density accel_std^2) on each axis; measurement noise: a full (3, 3) covariance per update (e.g.
     long along the camera ray, from the depth fusion) or the fixed per-axis `meas_std`.
+
+    Args:
+    ----
+        position: (3,) first measurement, metres.
+        meas_std: (3,) default measurement standard deviation per axis, metres.
+        accel_std: process noise, m/s^2.
+        init_velocity_std: prior standard deviation of the unknown initial velocity, m/s.
+        position_cov: (3, 3) covariance of the first measurement, m^2 (default diag(meas_std^2)).
+
     """
 
     def __init__(
@@ -139,13 +151,7 @@ class ConstantVelocityKalman:
         init_velocity_std: float,
         position_cov: np.ndarray | None = None,
     ):
-        """
-        Args: position: (3,) first measurement, metres. meas_std.
-
-        (3,) default measurement standard deviation per axis, metres. accel_std: process noise,
-        m/s^2. init_velocity_std: prior standard deviation of the unknown initial velocity, m/s.
-        position_cov: (3, 3) covariance of the first measurement, m^2 (default diag(meas_std^2)).
-        """
+        """Start the filter at its first measurement (arguments: see the class)."""
         # (6,)
         self.x = np.concatenate([np.asarray(position, dtype=np.float64).reshape(3), np.zeros(3)])
         self.r = np.diag(np.asarray(meas_std, dtype=np.float64) ** 2)  # (3, 3) m^2
