@@ -46,6 +46,7 @@ frame.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import warnings
 
 import numpy as np
 from pose3d_ros.core import skeletons
@@ -81,8 +82,15 @@ class DepthConfig:
     # bias on held-out undistorted sequences is 0.5-2.2 cm (rms 1.4 cm)
     ankle_height_std_m: float = 0.015
     ankle_jitter_std_m: float = 0.01  # its 1-sigma from frame to frame (foot rolling), m
-    foot_px_std: float = 3.0  # 1-sigma error of the ankle keypoint in the image, px
-    lateral_px_std: float = 3.0  # 1-sigma error of the root across the ray, px
+    # 1-sigma error of the ankle keypoint in the image: foot_px_frac x the person's image size (the
+    # extent of the 2D keypoints), at least foot_px_std px. Held-out sequences: 0.8-1.9 % for
+    # people 90-140 px tall, 2.5-3.8 % for 270-310 px (near the camera), i.e. not a constant 3 px
+    foot_px_std: float = 1.5
+    foot_px_frac: float = 0.025
+    # 1-sigma error of the root across the ray: lateral_px_frac x the image size, at least
+    # lateral_px_std px (held-out: 1.1-2.2 %, median 1.5 %)
+    lateral_px_std: float = 1.5
+    lateral_px_frac: float = 0.015
     # minimum 1-sigma across the ray, m: the hip midpoints of the network and of the GT differ
     # by 2-2.5 cm per axis (rms) on held-out sequences at 1.5-4 m, more than 3 px there
     lateral_floor_m: float = 0.025
@@ -169,6 +177,9 @@ class FrameDepth:
     # scale for the plane estimate; NaN = none
     # (N, 3) body-up directions; NaN = none
     ups: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    # (N,) 1-sigma error of the root across the ray, px (lateral_px_std / _frac); empty = the
+    # config's lateral_px_std
+    lateral_px: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def fuse(means: list[np.ndarray], variances: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -185,21 +196,41 @@ def fuse(means: list[np.ndarray], variances: list[np.ndarray]) -> tuple[np.ndarr
 
 
 def root_covariance(
-    root: np.ndarray, log_var: np.ndarray, fx: float, cfg: DepthConfig
+    root: np.ndarray,
+    log_var: np.ndarray,
+    fx: float,
+    cfg: DepthConfig,
+    lateral_px: np.ndarray | float | None = None,
 ) -> np.ndarray:
     """
     (..., 3) roots and (...,) variance of log scale -> (..., 3, 3) covariance, m^2.
 
-    Along the ray |root|^2 var, across it (|root| lateral_px_std / fx)^2 (at least
-    lateral_floor_m^2).
+    Along the ray |root|^2 var, across it (|root| lateral_px / fx)^2 (at least
+    lateral_floor_m^2); lateral_px: (...,) px, default cfg.lateral_px_std.
     """
     r = np.asarray(root, np.float64)
     dist = np.linalg.norm(r, axis=-1)  # (...,) metres
     u = r / np.where(dist > 1e-9, dist, 1.0)[..., None]  # (..., 3) unit ray
     along = dist**2 * np.asarray(log_var)  # (...,) m^2
-    across = np.maximum(dist * cfg.lateral_px_std / fx, cfg.lateral_floor_m) ** 2  # (...,) m^2
+    px = cfg.lateral_px_std if lateral_px is None else np.asarray(lateral_px, np.float64)
+    across = np.maximum(dist * px / fx, cfg.lateral_floor_m) ** 2  # (...,) m^2
     uu = u[..., :, None] * u[..., None, :]
     return along[..., None, None] * uu + across[..., None, None] * (np.eye(3) - uu)
+
+
+def image_extent(joints2d: np.ndarray) -> np.ndarray:
+    """
+    (N, J, 2) px keypoints -> (N,) the person's size in the image.
+
+    The larger side of their box, px
+    """
+    j = np.asarray(joints2d, np.float64)
+    if not len(j):
+        return np.zeros(0)
+    with np.errstate(invalid='ignore'), warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # all-NaN people
+        span = np.nanmax(j, axis=1) - np.nanmin(j, axis=1)  # (N, 2) px
+        return np.nanmax(span, axis=1)
 
 
 def frame_depth(
@@ -228,6 +259,9 @@ def frame_depth(
     var_p, var_n = (cfg.prior_stature_std_m / cfg.prior_stature_m) ** 2, cfg.network_size_std**2
     ank = [s.index('lank'), s.index('rank')]
     w, h = image_size
+    extent = image_extent(joints2d)  # (N,) px
+    foot_px = np.maximum(cfg.foot_px_std, cfg.foot_px_frac * np.nan_to_num(extent))  # (N,) px
+    lateral_px = np.maximum(cfg.lateral_px_std, cfg.lateral_px_frac * np.nan_to_num(extent))
     a2 = joints2d[:, ank]  # (N, 2, 2) px
     inside = (
         (a2 >= cfg.edge_margin_px) & (a2 <= np.array([w - 1, h - 1]) - cfg.edge_margin_px)
@@ -254,7 +288,7 @@ def frame_depth(
         hp = np.maximum(plane.offset - ankle_h, 0.1)  # (N,) metres, camera above the ankle plane
         dist = s_floor * np.linalg.norm(p_foot, axis=-1)  # (N,) metres
         # (N,) keypoint part, independent per foot
-        px_var = (dist * cfg.foot_px_std / (fx * hp)) ** 2
+        px_var = (dist * foot_px / (fx * hp)) ** 2
         # Both feet down (agree within the noise): their mean; the minimum of two noisy feet is
         # biased low.
         both = np.isfinite(sa).all(axis=1) & (
@@ -277,7 +311,7 @@ def frame_depth(
     # (N,)
     frame_var = np.where(inside.any(axis=1), cfg.frame_size_std, cfg.truncated_size_std) ** 2
     log_var = np.where(np.isfinite(var), var, var_n) + frame_var
-    cov = root_covariance(root * scale[:, None], log_var, fx, cfg)
+    cov = root_covariance(root * scale[:, None], log_var, fx, cfg, lateral_px)
     # without the floor
     mean_pn, _ = fuse([np.full(n, lp), log_m], [np.full(n, var_p), np.full(n, var_n)])
     feet, ups = _floor_samples(joints, joint_conf, ok.all(axis=1), s, np.exp(mean_pn - log_m), cfg)
@@ -298,6 +332,7 @@ def frame_depth(
         cfg,
         feet,
         ups,
+        lateral_px,
     )
 
 
@@ -432,6 +467,7 @@ __all__ = [
     'body_size',
     'frame_depth',
     'fuse',
+    'image_extent',
     'prior_size',
     'root_covariance',
 ]
