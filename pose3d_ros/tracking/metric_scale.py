@@ -24,7 +24,7 @@ chain: mean leg hip-knee-ankle + mid-hip to mid-shoulder + mid-shoulder to nose/
 units, and the published pose is the network's pose times `s = L / L_model`, where L_model is the
 same chain measured on the network's pose:
 - network: L = L_model (its own metric scale); relative 1-sigma `network_size_std`, a per-person
-  bias.
+  bias. BlazePose gives nearly everyone the same size, so this cue is weak (0.5) by default.
 - height prior: L = the template chain of an adult of `prior_stature_m` (RootNet-style pinhole:
   distance is
   proportional to the assumed size over the image size); relative sigma prior_stature_std_m /
@@ -32,8 +32,10 @@ same chain measured on the network's pose:
 - floor contact: the ray through the lowest ankle meets the plane at the ankle's height above the
   floor; the factor
   that puts the ankle there times L_model (the ankle height scales with the person:
-  ankle_height_ratio x L). Relative variance (REFERENCE §7, z = distance, H' = camera height above
-  the ankle plane): (z sigma_v / (f H'))^2 + (jitter_h / H')^2 per frame (independent between
+  ankle_height_ratio x L, the network's ankle keypoint, not the anatomical ankle). Relative
+  variance (REFERENCE §7, z = distance, H' = camera height above the ankle plane, sigma_v the
+  ankle keypoint error, which grows with the person's size in the image):
+  (z sigma_v / (f H'))^2 + (jitter_h / H')^2 per frame (independent between
   frames), plus (sigma_h / H')^2 for where this person's ankle keypoint sits and (z sigma_tilt /
   H')^2 + (sigma_offset / H')^2 from the plane (shared by all of a person's frames: not averaged
   away).
