@@ -135,8 +135,7 @@ class GroundPlaneEstimator:
         of a foot point across the plane, metres. up_std_rad: assumed 1-sigma noise of one body-up
         direction, radians. inlier_m: maximum distance of an inlier from the plane, metres.
         prior_size_std: relative 1-sigma error of one person's scale from the height prior and the
-        network
-            (1 / sqrt(1 / 0.053^2 + 1 / 0.12^2)).
+        network (1 / sqrt(1 / 0.053^2 + 1 / 0.5^2); `DepthFusion` passes its config's value).
 
     """
 
@@ -149,7 +148,7 @@ class GroundPlaneEstimator:
         foot_std_m: float = 0.05,
         up_std_rad: float = 0.15,
         inlier_m: float = 0.25,
-        prior_size_std: float = 0.048,
+        prior_size_std: float = 0.053,
     ):
         self.camera_height_m = float(camera_height_m)
         self.window, self.min_samples, self.min_span_s = (

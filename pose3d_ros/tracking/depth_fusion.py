@@ -56,7 +56,12 @@ class DepthFusion:
                 f'got {self.ground.ground_plane_source!r}'
             )
         self.config = config or DepthConfig()
-        self.estimator = GroundPlaneEstimator(camera_height_m=self.ground.camera_height_m)
+        c = self.config
+        var_prior = (c.prior_stature_std_m / c.prior_stature_m) ** 2
+        self.estimator = GroundPlaneEstimator(
+            camera_height_m=self.ground.camera_height_m,
+            prior_size_std=float(1.0 / np.sqrt(1.0 / var_prior + 1.0 / c.network_size_std**2)),
+        )
         self.tf_plane: GroundPlane | None = None
 
     def set_tf_plane(self, plane: GroundPlane | None) -> None:

@@ -24,7 +24,7 @@ chain: mean leg hip-knee-ankle + mid-hip to mid-shoulder + mid-shoulder to nose/
 units, and the published pose is the network's pose times `s = L / L_model`, where L_model is the
 same chain measured on the network's pose:
 - network: L = L_model (its own metric scale); relative 1-sigma `network_size_std`, a per-person
-  bias.
+  bias. BlazePose gives nearly everyone the same size, so this cue is weak (0.5) by default.
 - height prior: L = the template chain of an adult of `prior_stature_m` (RootNet-style pinhole:
   distance is
   proportional to the assumed size over the image size); relative sigma prior_stature_std_m /
@@ -32,8 +32,10 @@ same chain measured on the network's pose:
 - floor contact: the ray through the lowest ankle meets the plane at the ankle's height above the
   floor; the factor
   that puts the ankle there times L_model (the ankle height scales with the person:
-  ankle_height_ratio x L). Relative variance (REFERENCE §7, z = distance, H' = camera height above
-  the ankle plane): (z sigma_v / (f H'))^2 + (jitter_h / H')^2 per frame (independent between
+  ankle_height_ratio x L, the network's ankle keypoint, not the anatomical ankle). Relative
+  variance (REFERENCE §7, z = distance, H' = camera height above the ankle plane, sigma_v the
+  ankle keypoint error, which grows with the person's size in the image):
+  (z sigma_v / (f H'))^2 + (jitter_h / H')^2 per frame (independent between
   frames), plus (sigma_h / H')^2 for where this person's ankle keypoint sits and (z sigma_tilt /
   H')^2 + (sigma_offset / H')^2 from the plane (shared by all of a person's frames: not averaged
   away).
@@ -46,6 +48,7 @@ frame.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import warnings
 
 import numpy as np
 from pose3d_ros.core import skeletons
@@ -64,20 +67,35 @@ class DepthConfig:
 
     prior_stature_m: float = 1.70  # population mean stature of adults, m
     prior_stature_std_m: float = 0.09  # its 1-sigma spread, m
-    # relative 1-sigma error of the network's own body size (per person)
-    network_size_std: float = 0.12
+    # relative 1-sigma error of the network's own body size (per person). BlazePose's metric pose
+    # has about the same size for everyone (bone chain 1.41-1.45 m for 12 generated people of
+    # 1.34-2.01 m: slope 0.01), so it is a second population prior, not a measurement: 0.5 keeps
+    # it from being counted as one
+    network_size_std: float = 0.5
     # relative 1-sigma per-frame noise of the network's depth (feet seen)
     frame_size_std: float = 0.03
     truncated_size_std: float = 0.06  # the same when no ankle is inside the image (legs cut off)
-    # ankle keypoint above the floor (foot down) over the body size: 0.053-0.057
-    ankle_height_ratio: float = 0.055
-    # for the generated people's ankles (~9 cm at 1.70 m); anthropometric ~0.045
-    # its 1-sigma per person (shoes, where the model puts the ankle), m
-    ankle_height_std_m: float = 0.025
+    # the network's ankle keypoint above the floor (lowest foot, walking) over the network pose's
+    # body size at the true scale: 0.075-0.087 on held-out generated sequences (the ankles of the
+    # network pose sit 1.5-2.5 cm above the GT ankles, which are at ~0.058 of the chain). 0.055
+    # (the GT ankles) put every floor-contact root 3-4 % too far
+    ankle_height_ratio: float = 0.078
+    # its 1-sigma per person (shoes, where the model puts the ankle), m: the per-person floor
+    # bias on held-out undistorted sequences is 0.5-2.2 cm (rms 1.4 cm)
+    ankle_height_std_m: float = 0.015
     ankle_jitter_std_m: float = 0.01  # its 1-sigma from frame to frame (foot rolling), m
-    foot_px_std: float = 3.0  # 1-sigma error of the ankle keypoint in the image, px
-    lateral_px_std: float = 3.0  # 1-sigma error of the root across the ray, px
-    lateral_floor_m: float = 0.01  # minimum 1-sigma across the ray, m
+    # 1-sigma error of the ankle keypoint in the image: foot_px_frac x the person's image size (the
+    # extent of the 2D keypoints), at least foot_px_std px. Held-out sequences: 0.8-1.9 % for
+    # people 90-140 px tall, 2.5-3.8 % for 270-310 px (near the camera), i.e. not a constant 3 px
+    foot_px_std: float = 1.5
+    foot_px_frac: float = 0.025
+    # 1-sigma error of the root across the ray: lateral_px_frac x the image size, at least
+    # lateral_px_std px (held-out: 1.1-2.2 %, median 1.5 %)
+    lateral_px_std: float = 1.5
+    lateral_px_frac: float = 0.015
+    # minimum 1-sigma across the ray, m: the hip midpoints of the network and of the GT differ
+    # by 2-2.5 cm per axis (rms) on held-out sequences at 1.5-4 m, more than 3 px there
+    lateral_floor_m: float = 0.025
     min_foot_conf: float = 0.5  # ankles below this joint confidence give no floor contact
     # ankles this close to the image border (or outside) give no floor contact
     edge_margin_px: float = 2.0
@@ -161,6 +179,9 @@ class FrameDepth:
     # scale for the plane estimate; NaN = none
     # (N, 3) body-up directions; NaN = none
     ups: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    # (N,) 1-sigma error of the root across the ray, px (lateral_px_std / _frac); empty = the
+    # config's lateral_px_std
+    lateral_px: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def fuse(means: list[np.ndarray], variances: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -177,21 +198,41 @@ def fuse(means: list[np.ndarray], variances: list[np.ndarray]) -> tuple[np.ndarr
 
 
 def root_covariance(
-    root: np.ndarray, log_var: np.ndarray, fx: float, cfg: DepthConfig
+    root: np.ndarray,
+    log_var: np.ndarray,
+    fx: float,
+    cfg: DepthConfig,
+    lateral_px: np.ndarray | float | None = None,
 ) -> np.ndarray:
     """
     (..., 3) roots and (...,) variance of log scale -> (..., 3, 3) covariance, m^2.
 
-    Along the ray |root|^2 var, across it (|root| lateral_px_std / fx)^2 (at least
-    lateral_floor_m^2).
+    Along the ray |root|^2 var, across it (|root| lateral_px / fx)^2 (at least
+    lateral_floor_m^2); lateral_px: (...,) px, default cfg.lateral_px_std.
     """
     r = np.asarray(root, np.float64)
     dist = np.linalg.norm(r, axis=-1)  # (...,) metres
     u = r / np.where(dist > 1e-9, dist, 1.0)[..., None]  # (..., 3) unit ray
     along = dist**2 * np.asarray(log_var)  # (...,) m^2
-    across = np.maximum(dist * cfg.lateral_px_std / fx, cfg.lateral_floor_m) ** 2  # (...,) m^2
+    px = cfg.lateral_px_std if lateral_px is None else np.asarray(lateral_px, np.float64)
+    across = np.maximum(dist * px / fx, cfg.lateral_floor_m) ** 2  # (...,) m^2
     uu = u[..., :, None] * u[..., None, :]
     return along[..., None, None] * uu + across[..., None, None] * (np.eye(3) - uu)
+
+
+def image_extent(joints2d: np.ndarray) -> np.ndarray:
+    """
+    (N, J, 2) px keypoints -> (N,) the person's size in the image.
+
+    The larger side of their box, px
+    """
+    j = np.asarray(joints2d, np.float64)
+    if not len(j):
+        return np.zeros(0)
+    with np.errstate(invalid='ignore'), warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)  # all-NaN people
+        span = np.nanmax(j, axis=1) - np.nanmin(j, axis=1)  # (N, 2) px
+        return np.nanmax(span, axis=1)
 
 
 def frame_depth(
@@ -220,6 +261,9 @@ def frame_depth(
     var_p, var_n = (cfg.prior_stature_std_m / cfg.prior_stature_m) ** 2, cfg.network_size_std**2
     ank = [s.index('lank'), s.index('rank')]
     w, h = image_size
+    extent = image_extent(joints2d)  # (N,) px
+    foot_px = np.maximum(cfg.foot_px_std, cfg.foot_px_frac * np.nan_to_num(extent))  # (N,) px
+    lateral_px = np.maximum(cfg.lateral_px_std, cfg.lateral_px_frac * np.nan_to_num(extent))
     a2 = joints2d[:, ank]  # (N, 2, 2) px
     inside = (
         (a2 >= cfg.edge_margin_px) & (a2 <= np.array([w - 1, h - 1]) - cfg.edge_margin_px)
@@ -246,7 +290,7 @@ def frame_depth(
         hp = np.maximum(plane.offset - ankle_h, 0.1)  # (N,) metres, camera above the ankle plane
         dist = s_floor * np.linalg.norm(p_foot, axis=-1)  # (N,) metres
         # (N,) keypoint part, independent per foot
-        px_var = (dist * cfg.foot_px_std / (fx * hp)) ** 2
+        px_var = (dist * foot_px / (fx * hp)) ** 2
         # Both feet down (agree within the noise): their mean; the minimum of two noisy feet is
         # biased low.
         both = np.isfinite(sa).all(axis=1) & (
@@ -269,7 +313,7 @@ def frame_depth(
     # (N,)
     frame_var = np.where(inside.any(axis=1), cfg.frame_size_std, cfg.truncated_size_std) ** 2
     log_var = np.where(np.isfinite(var), var, var_n) + frame_var
-    cov = root_covariance(root * scale[:, None], log_var, fx, cfg)
+    cov = root_covariance(root * scale[:, None], log_var, fx, cfg, lateral_px)
     # without the floor
     mean_pn, _ = fuse([np.full(n, lp), log_m], [np.full(n, var_p), np.full(n, var_n)])
     feet, ups = _floor_samples(joints, joint_conf, ok.all(axis=1), s, np.exp(mean_pn - log_m), cfg)
@@ -290,6 +334,7 @@ def frame_depth(
         cfg,
         feet,
         ups,
+        lateral_px,
     )
 
 
@@ -424,6 +469,7 @@ __all__ = [
     'body_size',
     'frame_depth',
     'fuse',
+    'image_extent',
     'prior_size',
     'root_covariance',
 ]

@@ -516,7 +516,8 @@ class Tracker:
         # (3,) only sets the ray direction and distance of the noise
         root = np.nanmean(joints, axis=0)
         frame_var = scale.frame_var(float(depth.frame_var[d]))  # log units^2
-        return joints, root_covariance(root, frame_var, depth.fx, depth.config), var, s
+        px = depth.lateral_px[d] if len(depth.lateral_px) > d else None  # across the ray, px
+        return joints, root_covariance(root, frame_var, depth.fx, depth.config, px), var, s
 
     def _correct(
         self, t: _Tracklet, stamp_s, joints, box, score, jconf, kp2d, depth=None, d=0
