@@ -85,7 +85,8 @@ def main(argv=None) -> int:
         default=None,
         help=(
             'with all/collect: write the collected tables here; with check: the collected '
-            'file to check (default BENCHMARKS.md)'
+            'file to check (default BENCHMARKS.md); with one area: its table (default'
+            ' benchmarks/AREA.md)'
         ),
     )
     args, rest = parser.parse_known_args(argv)  # unknown arguments go to a single area's benchmark
@@ -98,6 +99,8 @@ def main(argv=None) -> int:
     if args.area == 'sequences':
         return importlib.import_module('pose3d_ros.tools.bench_sequences').main(rest)
     areas = AREAS if args.area in ('all', 'collect') else (args.area,)
+    if args.area not in ('all', 'collect') and args.output is not None:
+        rest = rest + ['--output', str(args.output)]  # a single area's table goes there
     failed = []
     for area in (() if args.area == 'collect' else areas):
         print(f'\n## {area}\n', flush=True)

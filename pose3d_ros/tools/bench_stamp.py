@@ -133,6 +133,12 @@ SOURCES: dict[str, tuple[str, ...]] = {
         'data/vtest_people.json',
         'data/photo_people.json',
         'scripts/make_detector_sequences.sh',
+        # the system row: the default FrameProcessor over the video
+        'pose3d_ros/processor.py',
+        'pose3d_ros/pipeline.py',
+        'pose3d_ros/tracking',
+        'models/blazepose_full.onnx',
+        'data/vtest_200.mp4',
     ),
 }
 
