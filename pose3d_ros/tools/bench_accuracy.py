@@ -104,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument('sequences', nargs='*')
     p.add_argument('--crop-model', default='blazepose_full')
     p.add_argument('--max-frames', type=int, default=None)
-    p.add_argument('--out', type=Path, default=Path('benchmarks/accuracy.md'))
+    p.add_argument(
+        '--output', '--out', dest='out', type=Path, default=Path('benchmarks/accuracy.md')
+    )
     args = p.parse_args(argv)
     seqs = args.sequences or default_sequences()
     common = (

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         '--clip', type=Path, default=None, help='also the demo clip (e.g. data/vtest_200.mp4)'
     )
-    p.add_argument('--out', type=Path, default=Path('benchmarks/depth.md'))
+    p.add_argument('--output', '--out', dest='out', type=Path, default=Path('benchmarks/depth.md'))
     args = p.parse_args(argv)
     seqs = args.sequences or sorted(str(q.parent) for q in Path('out/depth').glob('*/gt.npz'))
     if not seqs:

@@ -162,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         '--mediapipe-python', type=Path, default=ROOT / '.venv-mediapipe' / 'bin' / 'python'
     )
     parser.add_argument('--image-dir', type=Path, default=ROOT / 'test' / 'fixtures' / 'images')
-    parser.add_argument('--out', type=Path, default=Path('benchmarks') / 'models.md')
+    parser.add_argument(
+        '--output', '--out', dest='out', type=Path, default=Path('benchmarks') / 'models.md'
+    )
     args = parser.parse_args(argv)
 
     from pose3d_ros.config import Pose3DConfig

@@ -194,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         '--engine', default='auto', help='Pose3DConfig.engine (auto: the best available)'
     )
     p.add_argument('--device', default='auto', help='Pose3DConfig.device')
-    p.add_argument('--out', type=Path, default=Path('benchmarks/pipeline.md'))
+    p.add_argument(
+        '--output', '--out', dest='out', type=Path, default=Path('benchmarks/pipeline.md')
+    )
     args = p.parse_args(argv)
     images = sorted(args.images.glob('*.jpg')) if args.images.is_dir() else []
     frames = load_frames(args.video, images, args.frames)

@@ -246,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument('--minutes', type=float, default=30.0)
     p.add_argument('--window-s', type=float, default=60.0, help='length of one table row, seconds')
     p.add_argument('--rate', type=float, default=30.0, help='images per second')
-    p.add_argument('--out', type=Path, default=None, help='default benchmarks/soak.md')
+    p.add_argument(
+        '--output', '--out', dest='out', type=Path, default=None, help='default benchmarks/soak.md'
+    )
     p.add_argument('--json', type=Path, default=None, help='also write the measurements here')
     args = p.parse_args(argv)
     res = run_soak(args.minutes * 60.0, args.window_s, args.rate)

@@ -117,7 +117,13 @@ def scene_rows(quick: bool) -> list[tuple[str, str, object]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--out', default='benchmarks/tracking.md', help='Markdown file to write')
+    parser.add_argument(
+        '--output',
+        '--out',
+        dest='out',
+        default='benchmarks/tracking.md',
+        help='Markdown file to write',
+    )
     parser.add_argument('--quick', action='store_true', help='shorter scenes')
     args = parser.parse_args(argv)
 
