@@ -76,6 +76,13 @@ def detector_options(config: Pose3DConfig) -> dict:
     }
 
 
+def set_detector_zoom(detector, zoom_crops: int) -> None:
+    """Set the zoom pass of a MoveNet detector (also inside a TiledDetector); others have none."""
+    target = getattr(detector, 'detector', detector)
+    if hasattr(target, 'zoom_crops'):
+        target.zoom_crops = int(zoom_crops)
+
+
 def pipeline_config(config: Pose3DConfig) -> PipelineConfig:
     """Return the Pose3DPipeline settings of `config`."""
     return PipelineConfig(output_skeleton=config.skeleton_type, num_aug=config.num_aug)
@@ -227,6 +234,9 @@ class FrameProcessor:
     def __init__(self, config: Pose3DConfig | None = None, pipeline: Pose3DPipeline | None = None):
         self.config = dataclasses.replace(config) if config is not None else Pose3DConfig()
         self.pipeline = pipeline if pipeline is not None else build_pipeline(self.config)
+        set_detector_zoom(
+            getattr(self.pipeline, 'detector', None), self.config.detector_zoom_crops
+        )
         self.skeleton: SkeletonDef = output_skeleton(self.pipeline)
         self.tracker = Tracker(tracker_config(self.config, self.skeleton.root))
         # floor + metric scale (set_tf_plane for TF)
@@ -247,6 +257,9 @@ class FrameProcessor:
             self.config = dataclasses.replace(config)
             for name, value in detector_options(self.config).items():
                 setattr(self.pipeline.detector, name, value)
+            set_detector_zoom(
+                getattr(self.pipeline, 'detector', None), self.config.detector_zoom_crops
+            )
             self.tracker.config = tracker_config(self.config, self.skeleton.root)
             if ground_settings(self.config) != self.depth.ground:
                 tf_plane, self.depth = self.depth.tf_plane, DepthFusion(
@@ -412,6 +425,7 @@ __all__ = [
     'build_pipeline',
     'describe_engines',
     'detector_options',
+    'set_detector_zoom',
     'downscale',
     'ground_settings',
     'pipeline_config',

@@ -173,3 +173,20 @@ def test_node_run_and_eval_use_the_one_configuration():
             if getattr(cfg, f.name) != getattr(node, f.name)
         }
         assert differ <= cli_set, differ
+
+
+def test_detector_zoom_crops_parameter_reaches_the_detector(processor):
+    """detector_zoom_crops (node parameter) switches MoveNet's zoom pass, also at run time."""
+    from pose3d_ros.tools.bench_detectors import load_sets
+
+    image, gt, _ = load_sets(None, 0)['vtest (hand-boxed)'][7]  # frame 145: 9 people
+    detector = processor.pipeline.detector
+    found = {}
+    try:
+        for crops in (0, 3):
+            processor.apply(dataclasses.replace(processor.config, detector_zoom_crops=crops))
+            assert detector.zoom_crops == crops
+            found[crops] = len(detector.detect(image))
+    finally:
+        processor.apply(Pose3DConfig())
+    assert found[0] <= 6 < 8 <= found[3] <= len(gt)  # one MoveNet run returns at most 6 people

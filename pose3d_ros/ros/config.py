@@ -106,6 +106,14 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
         None,
         True,
     ),
+    'detector_zoom_crops': (
+        (
+            'MoveNet detector: magnified re-runs per frame around small, low-scored or merged '
+            'people (0 = off: faster, fewer far people found)'
+        ),
+        (0, 6),
+        True,
+    ),
     'detector_interval': (
         (
             'With pose_roi_tracking, run the detector every N frames (and whenever a track is '
