@@ -54,6 +54,7 @@ CHANGES = {
     'batch_opt': 4,
     'batch_max': 32,
     'workspace_mb': 2048,
+    'spatial': '32-384-640',  # a detector of any image size
 }
 
 
