@@ -62,7 +62,7 @@ def fake_gpu(monkeypatch):
             trt = FakeTensorRT(shapes)  # a strict fake of the builder for this model's inputs
             fakes.append(trt)
             cached, key, _, _ = tensorrt_engine.ensure_engine(
-                trt, torch, Path(model_path), cfg, device, cfg.rebuild
+                trt, torch, Path(model_path), shapes, cfg, device, cfg.rebuild
             )
             created.append((Path(model_path).name, key, cached.built))
             self.key, self.path, self.batch_min = key, cached.path, key.batch_min

@@ -287,6 +287,7 @@ def ensure_engine(
     trt: Any,
     torch: Any,
     onnx_path: Path,
+    shapes: dict[str, tuple[int, ...]],
     cfg: EngineConfig,
     device: Any,
     rebuild: bool,
@@ -295,9 +296,8 @@ def ensure_engine(
     Return the cached (or freshly built) engine of `onnx_path`.
 
     Also returns its key, its builder (for a retry) and the optimisation profile it was built for
-    (`batch_profile` of the file's input shapes).
+    (`batch_profile` of `shapes`, the file's input shapes from `onnx_io`).
     """
-    shapes = onnx_io(check_onnx_file(onnx_path))[2]
     profile = batch_profile(shapes, cfg, str(onnx_path))
     key = engine_key(trt, torch, onnx_path, cfg, profile, device, profile_spatial(profile, shapes))
     cache = EngineCache(cfg.cache_path, progress=cfg.progress)
@@ -350,7 +350,7 @@ class TensorRTEngine(Engine):
         self.runtime = trt.Runtime(trt.Logger(trt.Logger.WARNING))
         with torch.cuda.device(self.device):
             cached, key, build, profile = ensure_engine(
-                trt, torch, onnx_path, cfg, self.device, cfg.rebuild
+                trt, torch, onnx_path, shapes, cfg, self.device, cfg.rebuild
             )
             self.engine = self.runtime.deserialize_cuda_engine(cached.data)
             if self.engine is None and not cached.built:
