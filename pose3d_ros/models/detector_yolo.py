@@ -26,8 +26,7 @@ from typing import Protocol
 
 import cv2
 import numpy as np
-from pose3d_ros.models.base import Detections
-from pose3d_ros.models.detector_ssd import select_detections
+from pose3d_ros.models.detector_ssd import CandidateDetector, check_image
 
 
 class _Runs(Protocol):
@@ -57,7 +56,7 @@ def letterbox(
     return out, np.array([nw / w, nh / h]), np.array([left, top], np.float64)
 
 
-class YoloDetector:
+class YoloDetector(CandidateDetector):
     """
     Detector over a YOLOv8/YOLO11 ONNX export: (H, W, 3) uint8 RGB -> person boxes and scores.
 
@@ -87,24 +86,24 @@ class YoloDetector:
         min_box_size: float = 16.0,
         input_dtype=np.float32,
     ):
-        self.engine = engine
-        self._input = engine.input_names[0]
-        self._output = engine.output_names[0]
         if input_size is None:
-            shape = (getattr(engine, 'input_shapes', None) or {}).get(self._input) or ()
+            shape = (getattr(engine, 'input_shapes', None) or {}).get(engine.input_names[0]) or ()
             input_size = shape[-1] if len(shape) == 4 and shape[-1] > 0 else 640
-        self.input_size = int(input_size)
+        super().__init__(
+            engine,
+            input_size,
+            score_threshold=score_threshold,
+            nms_iou=nms_iou,
+            max_detections=max_detections,
+            min_box_size=min_box_size,
+        )
+        self._output = engine.output_names[0]
         self.person_class = int(person_class)
-        self.score_threshold = float(score_threshold)
-        self.nms_iou = float(nms_iou)
-        self.max_detections = int(max_detections)
-        self.min_box_size = float(min_box_size)
         self.input_dtype = np.dtype(input_dtype)
 
-    def detect(self, image: np.ndarray) -> Detections:
-        """image: (H, W, 3) uint8 RGB."""
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f'image must be (H, W, 3) uint8 RGB, got {image.shape} {image.dtype}')
+    def raw(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Person candidates: boxes (N, 4) x1, y1, x2, y2 source pixels and scores (N,)."""
+        check_image(image)
         boxed, gain, pad = letterbox(image, self.input_size)
         x = (boxed.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]  # (1, 3, S, S) in [0, 1]
         out = self.engine.run({self._input: np.ascontiguousarray(x.astype(self.input_dtype))})
@@ -118,13 +117,4 @@ class YoloDetector:
         scores = pred[4 + self.person_class]  # (N,)
         # (N, 4) letterboxed
         xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-        xyxy = (xyxy - np.tile(pad, 2)) / np.tile(gain, 2)  # (N, 4) source pixels
-        return select_detections(
-            xyxy,
-            scores,
-            (image.shape[1], image.shape[0]),
-            score_threshold=self.score_threshold,
-            nms_iou=self.nms_iou,
-            max_detections=self.max_detections,
-            min_box_size=self.min_box_size,
-        )
+        return (xyxy - np.tile(pad, 2)) / np.tile(gain, 2), scores  # (N, 4) source pixels
