@@ -242,14 +242,13 @@ def run_system(config=None, log=print) -> dict:
     """
     from pose3d_ros.config import Pose3DConfig
     from pose3d_ros.core.camera import Camera
+    from pose3d_ros.media import read_frames
     from pose3d_ros.processor import FrameProcessor
     from pose3d_ros.tracking.tracker import TrackState
 
     cfg = config if config is not None else Pose3DConfig()
     vt = json.loads((ROOT / 'data' / 'vtest_people.json').read_text())
     want = {int(k): np.asarray(v, np.float64) for k, v in vt['frames'].items()}
-    cap = cv2.VideoCapture(str(ROOT / vt['video']))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
     processor = FrameProcessor(cfg)
     kinds = {
         'published': (TrackState.NEW, TrackState.TRACKED, TrackState.PREDICTED),
@@ -259,13 +258,10 @@ def run_system(config=None, log=print) -> dict:
     times = []
     last = max(want)
     log(f'vtest through FrameProcessor: frames 0-{last}')
-    for index in range(last + 1):
-        ok, bgr = cap.read()
-        if not ok:
-            raise RuntimeError(f"{vt['video']} ended at frame {index}, before {last}")
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    index = -1
+    for index, stamp, rgb in read_frames(ROOT / vt['video'], last + 1):
         cam = Camera.from_fov(rgb.shape[1], rgb.shape[0], cfg.default_fov_deg)
-        result = processor.process(rgb, cam, index / fps)
+        result = processor.process(rgb, cam, stamp)
         times.append(result.timings['total'])
         if index not in want:
             continue
@@ -279,6 +275,8 @@ def run_system(config=None, log=print) -> dict:
             tally[kind][0] += len(pairs)
             tally[kind][1] += len(gt)
             tally[kind][2] += len(pairs) + int(fp.sum())
+    if index < last:
+        raise RuntimeError(f"{vt['video']} ended at frame {index + 1}, before {last}")
     processor.close()
     out = {
         'frames': last + 1,

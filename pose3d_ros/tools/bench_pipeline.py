@@ -142,6 +142,7 @@ def clip_identities(
     import json
 
     from pose3d_ros.core.camera import Camera
+    from pose3d_ros.media import read_frames
     from pose3d_ros.processor import FrameProcessor
     from pose3d_ros.tracking import TrackState
 
@@ -150,25 +151,18 @@ def clip_identities(
     processor = FrameProcessor(
         Pose3DConfig(detector_interval=detector_interval, engine=engine, device=device)
     )
-    cap = cv2.VideoCapture(str(video))
     published, confirmed, detected, times, k = set(), set(), 0, [], 0
-    while k < limit:
-        ok, bgr = cap.read()
-        if not ok:
-            break
+    for k, _, rgb in read_frames(video, limit):
         t0 = time.perf_counter()
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         res = processor.process(rgb, Camera.from_fov(rgb.shape[1], rgb.shape[0]), 1.0 + k / fps)
         times.append(time.perf_counter() - t0)
         detected += res.detector_ran
         live = [t for t in res.tracks if t.state != TrackState.LOST]
         published |= {t.id for t in live}
         confirmed |= {t.id for t in live if t.state in (TrackState.TRACKED, TrackState.PREDICTED)}
-        k += 1
-    cap.release()
     n = int(meta['distinct_people'])
     return {
-        'frames': k,
+        'frames': len(times),
         'people': n,
         'published': len(published),
         'confirmed': len(confirmed),
