@@ -102,12 +102,21 @@ class DepthConfig:
     # floor measurements farther than this many sigma from the track's floor-based size
     gate_sigma: float = 3.0
     #                          are rejected (once it has `gate_after` of them)
-    # floor measurements before the gate applies; until then only `plausible_size_ratio`
+    # floor measurements before the gate applies; until then only `plausible_size_range`
     gate_after: int = 3
-    # floor sizes beyond prior x/÷ this are rejected (not a standing adult)
-    plausible_size_ratio: float = 1.45
-    # floor contact rejected while the lowest ankle moves up/down faster, m/s
+    # floor sizes outside prior x (low, high) are rejected (not a standing person). The low end
+    # lets children in (0.6: a stature of about 1.0 m; s3_far4's 1.3 m child measures 0.70 of
+    # the prior), the high end stays wide for the network's own size bias
+    plausible_size_range: tuple[float, float] = (0.6, 1.45)
+    # floor contact rejected while the lowest ankle moves up/down faster than this, m/s, beyond
+    # what its keypoint noise explains (3 sigma of the height difference of two frames: at 30 fps
+    # the noise alone of a far person's ankle is ~1 m/s, so a bare speed limit rejects walkers)
     max_foot_speed_mps: float = 0.6
+    # floor cues gated out without a break, agreeing with each other, for at least this long and
+    # at least as many as the track's floor history holds, replace that history: the track now
+    # follows someone else (an id switch) or its first floor was wrong. A jump or a step onto a
+    # stair and back is shorter than the walking before it, s
+    relock_s: float = 0.5
     min_scale: float = 0.5  # published scale clamped to [min_scale, max_scale] x the network's
     max_scale: float = 2.0
 
@@ -377,9 +386,15 @@ class TrackScale:
         # floor accumulators
         self.floor_wsum, self.floor_w, self.floor_sys, self.floor_n = 0.0, 0.0, 0.0, 0
         self.rejected = 0  # floor measurements gated out
+        # the current run of gated-out floor cues, a floor history for re-locking (see
+        # DepthConfig.relock_s): (start s, sum of (floor size - network size) / vy, sum 1/vy, sum
+        # of shared variances,
+        # count, sum of network sizes)
+        self.run: tuple[float, float, float, float, int, float] | None = None
         # accepted floor cues: sum, sum of squares, sum of vars
         self.y_sum, self.y_sq, self.vy_sum = 0.0, 0.0, 0.0
-        self.last_foot: tuple[float, float] | None = None  # (stamp s, lowest-ankle height m)
+        # (stamp s, lowest-ankle height m, its 1-sigma noise m)
+        self.last_foot: tuple[float, float, float] | None = None
 
     def estimate(self) -> tuple[float, float]:
         """(log size, its variance) from everything so far."""
@@ -400,12 +415,21 @@ class TrackScale:
         It is `default`, or more when the floor cues scatter more over time than their own noise
         explains (e.g. a distorted lens, a hard pose).
         """
-        n = self.floor_n
-        if n < 5:
+        if self.floor_n < 5:
             return default
-        # sample variance of the accepted floor cues
+        return max(default, self._excess())
+
+    def _excess(self) -> float:
+        """
+        Sample variance of the accepted floor cues beyond their mean own variance.
+
+        Log units^2
+        """
+        n = self.floor_n
+        if n < 2:
+            return 0.0
         scatter = (self.y_sq - self.y_sum**2 / n) / (n - 1)
-        return max(default, scatter - self.vy_sum / n)
+        return max(0.0, scatter - self.vy_sum / n)
 
     def update(self, stamp_s: float, depth: FrameDepth, i: int) -> tuple[float, float]:
         """
@@ -431,35 +455,84 @@ class TrackScale:
         if np.isfinite(y):
             # ankle height, m
             height = float(np.exp(mu - lm) * depth.foot_down[i] + depth.plane_offset)
+            # 1-sigma of that height from this frame's floor noise: the relative size error of
+            # the floor cue times the camera's height above the ankle plane, m
+            height_std = float(np.sqrt(vy) * max(depth.plane_offset - height, 0.1))
             fast = False
             if self.last_foot is not None and stamp_s > self.last_foot[0]:
-                fast = (
-                    abs(height - self.last_foot[1]) / (stamp_s - self.last_foot[0])
-                    > cfg.max_foot_speed_mps
+                t0, h0, std0 = self.last_foot
+                allowed = cfg.max_foot_speed_mps * (stamp_s - t0) + 3.0 * np.hypot(
+                    height_std, std0
                 )
-            self.last_foot = (float(stamp_s), height)
+                fast = abs(height - h0) > allowed
+            self.last_foot = (float(stamp_s), height, height_std)
             if self.floor_n >= cfg.gate_after:  # against the person's own floor contacts so far
                 f_mu, f_var = self.floor_wsum / self.floor_w, 1.0 / self.floor_w
-                good = abs(y - f_mu) <= cfg.gate_sigma * np.sqrt(f_var + vy)
+                # cues that scatter more than their own noise widen the gate by that excess (a
+                # history begun while the person was partly hidden must not lock out the rest)
+                good = abs(y - f_mu) <= cfg.gate_sigma * np.sqrt(f_var + vy + self._excess())
             else:  # against what an adult's size can be
-                good = abs(y - self.log_prior) <= np.log(cfg.plausible_size_ratio)
+                low, high = cfg.plausible_size_range
+                good = np.log(low) <= y - self.log_prior <= np.log(high)
             if good and not fast:
-                self.floor_wsum += float(y) / vy
-                self.floor_w += 1.0 / vy
-                self.floor_sys += float(vs)
-                self.floor_n += 1
-                self.y_sum, self.y_sq, self.vy_sum = (
-                    self.y_sum + y,
-                    self.y_sq + y * y,
-                    self.vy_sum + vy,
-                )
+                self.run = None
+                self._accept(float(y), float(vy), float(vs))
                 mu, var = self.estimate()
             else:
                 self.rejected += 1
+                if not good and self._relock(stamp_s, float(y), float(vy), float(vs), float(lm)):
+                    mu, var = self.estimate()
+                    m_bar = self.net_sum / self.net_n
         scale = float(
             np.clip(np.nan_to_num(np.exp(mu - m_bar), nan=1.0), cfg.min_scale, cfg.max_scale)
         )
         return scale, var
+
+    def _accept(self, y: float, vy: float, vs: float) -> None:
+        """Add one floor cue (log size y, its per-frame and shared variances) to the history."""
+        self.floor_wsum += y / vy
+        self.floor_w += 1.0 / vy
+        self.floor_sys += vs
+        self.floor_n += 1
+        self.y_sum, self.y_sq, self.vy_sum = self.y_sum + y, self.y_sq + y * y, self.vy_sum + vy
+
+    def _relock(self, stamp_s: float, y: float, vy: float, vs: float, lm: float) -> bool:
+        """
+        Extend the run of gated-out floor cues by this one.
+
+        y: the cue at the track's mean network size; lm: this frame's log network size. Returns
+        True when the run, `relock_s` long, consistent within `gate_sigma` and holding at
+        least as many cues as the history, has just replaced the floor history and the mean
+        network size (both then hold the run's frames only); a cue that disagrees with the run
+        starts a new run.
+        """
+        cfg = self.cfg
+        rel = y - self.net_sum / self.net_n  # log scale over this frame's network size
+        run = self.run
+        if run is not None and abs(rel - run[1] / run[2]) > cfg.gate_sigma * np.sqrt(
+            1.0 / run[2] + vy
+        ):
+            run = None
+        if run is None:
+            run = (stamp_s, 0.0, 0.0, 0.0, 0, 0.0)
+        start, rel_wsum, w, sys_sum, n, lm_sum = run
+        self.run = (
+            stamp_s if n == 0 else start,
+            rel_wsum + rel / vy,
+            w + 1.0 / vy,
+            sys_sum + vs,
+            n + 1,
+            lm_sum + lm,
+        )
+        start, rel_wsum, w, sys_sum, n, lm_sum = self.run
+        if stamp_s - start < cfg.relock_s or n < max(cfg.gate_after, self.floor_n):
+            return False
+        self.net_sum, self.net_n = lm_sum, n
+        mean = rel_wsum / w + lm_sum / n  # the run's mean floor size, log metres
+        self.floor_wsum, self.floor_w, self.floor_sys, self.floor_n = mean * w, w, sys_sum, n
+        self.y_sum, self.y_sq, self.vy_sum = n * mean, n * mean * mean, n / w
+        self.run = None
+        return True
 
 
 __all__ = [
