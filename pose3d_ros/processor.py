@@ -56,6 +56,7 @@ from pose3d_ros.tracking.depth_fusion import DepthFusion, GroundSettings
 
 # pose ROI = 2D skeleton bounding box grown by this fraction of its height on every side
 ROI_MARGIN = 0.1
+ROI_MERGE_IOU = 0.6  # two followed ROIs overlapping this much hold one person
 ROI_DUPLICATE_IOU = 0.3  # a detection overlapping a followed track's ROI this much is that person
 
 
@@ -371,6 +372,14 @@ class FrameProcessor:
                 roi_scores.append(f.confidence)
         rois_a = np.asarray(rois, np.float64).reshape(-1, 4)  # (M, 4) px
         roi_s = np.asarray(roi_scores, np.float32)  # (M,)
+        if len(rois_a) > 1:  # two tracks' ROIs on one person: crop it once, for the surer track
+            order = np.argsort(-roi_s, kind='stable')
+            iou = box_iou(rois_a[order], rois_a[order])
+            kept: list[int] = []  # positions in `order`
+            for k in range(len(order)):
+                if not kept or (iou[k, kept] < ROI_MERGE_IOU).all():
+                    kept.append(k)
+            rois_a, roi_s = rois_a[order[kept]], roi_s[order[kept]]
         run = (
             not cfg.pose_roi_tracking
             or self._uncertain

@@ -179,13 +179,21 @@ class ConstantVelocityKalman:
         """(3,) position predicted dt seconds ahead, metres (state unchanged)."""
         return self.pos + self.vel * dt
 
-    def predict(self, dt: float) -> None:
-        """Advance the state by dt seconds (dt >= 0)."""
+    def _transition(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """State transition F (6, 6) and process noise Q (6, 6) over dt seconds."""
         F = np.eye(6)
         F[:3, 3:] = np.eye(3) * dt
-        q = self.q
-        # (6, 6)
-        Q = np.kron(np.array([[dt**3 / 3.0, dt**2 / 2.0], [dt**2 / 2.0, dt]]) * q, np.eye(3))
+        Q = np.kron(np.array([[dt**3 / 3.0, dt**2 / 2.0], [dt**2 / 2.0, dt]]) * self.q, np.eye(3))
+        return F, Q
+
+    def predicted_pos_cov(self, dt: float) -> np.ndarray:
+        """(3, 3) position covariance dt seconds ahead, m^2 (state unchanged)."""
+        F, Q = self._transition(dt)
+        return (F @ self.P @ F.T + Q)[:3, :3]
+
+    def predict(self, dt: float) -> None:
+        """Advance the state by dt seconds (dt >= 0)."""
+        F, Q = self._transition(dt)
         self.x = F @ self.x
         self.P = F @ self.P @ F.T + Q
 

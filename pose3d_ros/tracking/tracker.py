@@ -23,10 +23,11 @@ Per update (time from the message stamp, seconds):
    the predicted
    root plus its smoothed root-relative pose.
 4. Confirmed tracks, then tentative ones, are matched to detections with the Hungarian method on
-   `w_root * root distance + w_pose * mean joint distance + w_iou * (1 - box IoU)`, gated in
-   metres; tracks and detections left over are then matched on box overlap alone (IoU >=
-   `iou_match_min`: monocular depth can jump by more than the 3D gates for far people, their image
-   box does not).
+   `w_root * root distance + w_pose * mean joint distance + w_iou * (1 - box IoU)`, gated in metres
+   (with depth cues: on the roots' Mahalanobis distance under both covariances and the box heights'
+   ratio, see `_match_uncertain`); tracks and detections left over are then matched on box overlap
+   alone (IoU >= `iou_match_min`: monocular depth can jump by more than the 3D gates for far
+   people, their image box does not).
 5. Matched tracks update their filters; unmatched confirmed ones coast (PREDICTED); unmatched
    confident
    detections start new tracks, published from this first detection with state NEW. A track stays
@@ -81,6 +82,14 @@ class TrackerConfig:
     # max mean per-joint distance for a match, metres (after depth scaling)
     gate_pose_m: float = 0.5
     gate_growth_mps: float = 1.0  # both gates grow by this many metres per second of coasting
+    # with depth cues (root covariances): gate on the roots' Mahalanobis distance instead, sigmas
+    # (0 = the metric gates above also then)
+    gate_sigma: float = 4.0
+    # ... with this much added to every axis of the innovation covariance (what the covariances
+    # leave out: the crop's own jitter, a person turning), metres
+    gate_floor_m: float = 0.1
+    # ... and on the box height: 1-sigma of log(detected / predicted height) from frame to frame
+    box_height_std: float = 0.15
     det_min_score: float = 0.1  # detections below this score are ignored, [0, 1]
     new_track_min_score: float = 0.3  # min detector score to start a track, [0, 1]
     # no new track within this root distance of a live track, metres
@@ -284,8 +293,14 @@ class Tracker:
                 if not group or not dets.size:
                     continue
                 det_scale = None if depth is None else depth.scale[dets]
+                det_cov = None if depth is None or not cfg.gate_sigma else depth.cov[dets]
                 for ti, di in self._match(
-                    [self._tracks[i] for i in group], joints[dets], boxes[dets], stamp_s, det_scale
+                    [self._tracks[i] for i in group],
+                    joints[dets],
+                    boxes[dets],
+                    stamp_s,
+                    det_scale,
+                    det_cov,
                 ):
                     t, d = self._tracks[group[ti]], int(dets[di])
                     self._correct(
@@ -404,6 +419,7 @@ class Tracker:
         boxes: np.ndarray,
         stamp_s: float,
         det_scale: np.ndarray | None = None,
+        det_cov: np.ndarray | None = None,
     ) -> list[tuple[int, int]]:
         """
         Gated Hungarian assignment of tracks to detections (indices into the given lists).
@@ -413,6 +429,8 @@ class Tracker:
         frame's fusion).
         """
         cfg = self.config
+        if det_cov is not None:
+            return self._match_uncertain(tracks, joints, boxes, stamp_s, det_cov)
         # (T, J, 3) metres
         pred = np.stack([t.kf.predicted(stamp_s - t.kf_stamp) + t.rel for t in tracks])
         if det_scale is not None:
@@ -427,6 +445,56 @@ class Tracker:
         allowed = (root_d <= cfg.gate_root_m + growth) & (pose_d <= cfg.gate_pose_m + growth)
         cost = cfg.w_root * root_d + cfg.w_pose * pose_d + cfg.w_iou * (1.0 - iou)
         return assign(np.where(allowed, cost, 0.0), allowed)
+
+    def _match_uncertain(self, tracks, joints, boxes, stamp_s, det_cov) -> list[tuple[int, int]]:
+        """
+        Gated Hungarian assignment on the roots' Mahalanobis distance (detections with depth).
+
+        The innovation covariance is the track's predicted root covariance (Kalman + its scale
+        uncertainty along the ray) plus the detection's root covariance (long along the ray: a far
+        person's depth may differ by metres, their bearing hardly) plus `gate_floor_m`^2 per axis.
+        The box heights' log ratio over `box_height_std` is one more dimension of the distance.
+        Gate: distance <= `gate_sigma`, root-relative pose distance <= `gate_pose_m`. Cost: the
+        distance over `gate_sigma` + `w_pose` x pose distance + `w_iou` x (1 - box IoU).
+        """
+        cfg = self.config
+        dts = [max(stamp_s - t.kf_stamp, 0.0) for t in tracks]
+        r_t = np.stack([t.kf.predicted(dt) for t, dt in zip(tracks, dts)])  # (T, 3) metres
+        s_t = np.stack([self._predicted_cov(t, dt) for t, dt in zip(tracks, dts)])  # (T, 3, 3)
+        r_d = np.stack([self._centroid_root(j) for j in joints])  # (N, 3) metres
+        diff = r_d[None] - r_t[:, None]  # (T, N, 3) metres
+        cov = s_t[:, None] + det_cov[None] + cfg.gate_floor_m**2 * np.eye(3)  # (T, N, 3, 3) m^2
+        ok = np.isfinite(diff).all(axis=-1) & np.isfinite(cov).all(axis=(-2, -1))
+        diff = np.where(ok[..., None], diff, 0.0)
+        cov = np.where(ok[..., None, None], cov, np.eye(3))
+        maha = np.sqrt(
+            np.einsum('tni,tni->tn', diff, np.linalg.solve(cov, diff[..., None])[..., 0])
+        )
+        pred_box = np.stack([self._predicted_box(t, stamp_s) for t in tracks])  # (T, 4) px
+        with np.errstate(divide='ignore', invalid='ignore'):
+            size = np.log(
+                np.maximum(boxes[None, :, 3], 1.0) / np.maximum(pred_box[:, None, 3], 1.0)
+            )
+        # (T, N) sigmas: the roots and the box heights (two people on one bearing differ in size)
+        maha = np.where(ok, np.sqrt(maha**2 + (size / cfg.box_height_std) ** 2), np.inf)
+        rel_t = np.stack([t.rel for t in tracks])  # (T, J, 3) metres, root-relative
+        rel_d = joints - r_d[:, None]  # (N, J, 3)
+        _, pose_d = pose_distances(rel_t, rel_d, 1.0)  # (T, N) metres, mean joint distance
+        iou = box_iou(pred_box, boxes)
+        allowed = (maha <= cfg.gate_sigma) & (pose_d <= cfg.gate_pose_m)
+        cost = maha / cfg.gate_sigma + cfg.w_pose * pose_d + cfg.w_iou * (1.0 - iou)
+        return assign(np.where(allowed, cost, 0.0), allowed)
+
+    @staticmethod
+    def _predicted_cov(t: _Tracklet, dt: float) -> np.ndarray:
+        """
+        (3, 3) covariance of track t's root dt seconds ahead, m^2.
+
+        The Kalman filter's, plus the track's scale uncertainty along the ray (shared by all its
+        frames, so not in the filter).
+        """
+        r = t.kf.predicted(dt)  # (3,) metres
+        return t.kf.predicted_pos_cov(dt) + t.scale_var * np.outer(r, r)
 
     @staticmethod
     def _predicted_box(t: _Tracklet, stamp_s: float) -> np.ndarray:
@@ -594,9 +662,7 @@ class Tracker:
             # (2,) px
             shift = (box[:2] + 0.5 * box[2:]) - (t.box_at_match[:2] + 0.5 * t.box_at_match[2:])
             kp = t.keypoints2d + shift
-        r = t.kf.pos
-        u = r / max(float(np.linalg.norm(r)), 1e-9)  # (3,) unit ray
-        cov = t.kf.pos_cov + t.scale_var * float(r @ r) * np.outer(u, u)  # (3, 3) m^2
+        cov = self._predicted_cov(t, 0.0)  # (3, 3) m^2
         return Track(
             id=t.id,
             state=state,
