@@ -74,6 +74,9 @@ class Pose3DConfig:
     # detection with state NEW until then (a NEW track not re-detected ends at once)
     # a track is predicted this long without detections, then LOST, seconds
     track_max_coast_s: float = 0.8
+    # then hidden this long, in which the same person re-detected gets their id back, seconds
+    # (0 = LOST right after the coast)
+    track_reid_s: float = 2.0
     smoothing_min_cutoff_hz: float = 1.5  # One-Euro cutoff at rest (lower: smoother, more lag), Hz
     # One-Euro speed coefficient (higher: less lag when moving), Hz/(m/s)
     smoothing_beta: float = 1.0

@@ -98,6 +98,7 @@ def tracker_config(config: Pose3DConfig, root_joint: int | None) -> TrackerConfi
     return TrackerConfig(
         min_hits=config.track_min_hits,
         max_coast_s=config.track_max_coast_s,
+        reid_s=config.track_reid_s,
         one_euro_min_cutoff_hz=config.smoothing_min_cutoff_hz,
         one_euro_beta=config.smoothing_beta,
         root_joint=root_joint,
@@ -246,6 +247,7 @@ class FrameProcessor:
         self._followed: dict[str, _Followed] = {}
         self._frames_since_detection = 0
         self._uncertain = True  # run the detector on the next frame
+        self._image_size: tuple[int, int] | None = None  # (width, height) px of the last frame
 
     @property
     def engines(self) -> str:
@@ -311,6 +313,11 @@ class FrameProcessor:
         with self._lock:
             t0 = time.perf_counter()
             cfg = self.config
+            if (camera.width, camera.height) != self._image_size:
+                # another image size restarts the tracks (Tracker.update): forget their ROIs
+                self._image_size = (camera.width, camera.height)
+                self._followed.clear()
+                self._uncertain = True
             rgb, factor = downscale(image_rgb, cfg.max_image_side)
             cam = camera if factor == 1.0 else camera.scaled(factor)
             detector_ran, t_detect = False, 0.0

@@ -135,6 +135,14 @@ PARAMETERS: dict[str, tuple[str, tuple | None, bool]] = {
         (0.0, 10.0),
         True,
     ),
+    'track_reid_s': (
+        (
+            'Seconds a track that coasted out stays hidden (unpublished), in which the same person'
+            ' re-detected gets their id back; LOST after them (0 = LOST right after the coast)'
+        ),
+        (0.0, 30.0),
+        True,
+    ),
     'smoothing_min_cutoff_hz': (
         'One-Euro cutoff at rest, Hz (lower = smoother)',
         (0.01, 100.0),

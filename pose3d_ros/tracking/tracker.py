@@ -16,8 +16,8 @@
 Multi-person 3D tracker: stable string ids, per-joint smoothing, root position and velocity.
 
 Per update (time from the message stamp, seconds):
-1. A stamp earlier than the previous one (bag loop, clock reset) ends every track (LOST) and starts
-   afresh.
+1. A stamp earlier than the previous one (bag loop, clock reset), or another image size, ends every
+   track (LOST) and starts afresh.
 2. Tracks not matched for longer than their coast time end (LOST once if they were published).
 3. Each track's root is predicted to the stamp by a constant-velocity Kalman filter; its pose is
    the predicted
@@ -35,7 +35,9 @@ Per update (time from the message stamp, seconds):
    published (a false detection shows for one frame); it may be re-detected within
    `tentative_coast_frames` measured frame periods (one missed detection), else it ends (LOST).
    Confirmed tracks coast at least `coast_frames` measured frame periods, so slow cameras (1 Hz)
-   keep their tracks.
+   keep their tracks. With `reid_s` > 0 a confirmed track that coasted out is hidden (not
+   published) for `reid_s` more seconds and matched after the published ones: the same person
+   re-detected gets their id back (ids are never reused after LOST, which comes at the end).
 Smoothing: the root goes through the Kalman filter (no lag at constant velocity), the root-relative
 pose through a One-Euro filter per joint; output joints = filtered root + filtered relative pose.
 """
@@ -105,6 +107,10 @@ class TrackerConfig:
     min_hits: int = 3  # matched detections before a track is confirmed (state NEW until then)
     # a confirmed track coasts (PREDICTED) this long without a match, then LOST, s
     max_coast_s: float = 0.8
+    # ... unless reid_s > 0: then it is hidden (not published) for reid_s more seconds, in which a
+    # detection of the same person (matched as any other, after the published tracks) continues it
+    # under its id; LOST when that time has passed without one, s
+    reid_s: float = 0.0
     # ... but at least this many measured frame periods (slow cameras), frames
     coast_frames: float = 2.5
     # an unconfirmed track unmatched this many frame periods ends, frames
@@ -187,6 +193,9 @@ class _Tracklet:
     # variance of the track's log scale (shared by all its frames), log units^2
     scale_var: float = 0.0
     scale_now: float = 1.0  # the track's scale over the network's at its last update
+    # (3, 3) m^2: root covariance at the end of the coast (the match gate of a hidden track)
+    gate_cov: np.ndarray | None = None
+    gate_pos: np.ndarray | None = None  # (3,) metres: the root at the end of the coast
 
 
 class Tracker:
@@ -199,6 +208,7 @@ class Tracker:
         self._last_stamp: float | None = None
         self._num_joints: int | None = None
         self.frame_period_s: float | None = None  # EMA of the interval between updates, seconds
+        self._image_size: tuple[int, int] | None = None  # (width, height) px of the last update
 
     # ------------------------------------------------------------------ public API
     def reset(self) -> list[Track]:
@@ -207,6 +217,7 @@ class Tracker:
         self._tracks = []
         self._last_stamp = None
         self._num_joints = None
+        self._image_size = None
         self.frame_period_s = None
         return lost
 
@@ -230,8 +241,9 @@ class Tracker:
             NaN = unknown joint. boxes: (N, 4) x, y, width, height, pixels. scores: (N,) detector
             scores in [0, 1]. joint_conf: (N, J) per-joint confidence in [0, 1], or None (known
             joints get 1). keypoints2d: (N, J, 2) pixels, or None. image_size: (width, height)
-            pixels, or None; lets tracks that coast out of the image end at once. depth: depth cues
-            of the N detections (tracking.metric_scale.frame_depth, already applied to
+            pixels, or None; lets tracks that coast out of the image end at once (another size
+            restarts the tracks). depth: depth cues of the N detections
+            (tracking.metric_scale.frame_depth, already applied to
                 `joints`), or None. With them each track keeps its person's metric scale and the
                 Kalman filter takes each root's covariance as its measurement noise.
 
@@ -255,6 +267,10 @@ class Tracker:
         out: list[Track] = []
         if self._last_stamp is not None and stamp_s < self._last_stamp - cfg.backwards_tolerance_s:
             out += self.reset()  # time went backwards: clean restart, new ids from now on
+        if image_size is not None and self._image_size not in (None, tuple(image_size)):
+            out += self.reset()  # another image size: the boxes are in other pixels
+        if image_size is not None:
+            self._image_size = tuple(image_size)
         if n and self._num_joints is not None and joints.shape[1] != self._num_joints:
             raise ValueError(
                 f'got {joints.shape[1]} joints per person, tracks have {self._num_joints}; reset()'
@@ -272,7 +288,7 @@ class Tracker:
         # End confirmed tracks that coasted too long (also covers long gaps between frames).
         alive = []
         for t in self._tracks:
-            if t.confirmed and stamp_s - t.last_match_stamp > max_coast:
+            if t.confirmed and stamp_s - t.last_match_stamp > max_coast + cfg.reid_s:
                 out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
             else:
                 t.matched_now = False
@@ -286,9 +302,13 @@ class Tracker:
         )
         unmatched = set(keep.tolist())
         if self._tracks and keep.size:
-            confirmed = [i for i, t in enumerate(self._tracks) if t.confirmed]
+            hidden = [i for i, t in enumerate(self._tracks) if self._hidden(t, stamp_s)]
+            confirmed = [
+                i for i, t in enumerate(self._tracks) if t.confirmed and i not in set(hidden)
+            ]
             tentative = [i for i, t in enumerate(self._tracks) if not t.confirmed]
-            for group in (confirmed, tentative):
+            # a person lost for a moment gets their old id back before anyone new is started
+            for group in (confirmed, hidden, tentative):
                 dets = np.array(sorted(unmatched), dtype=int)
                 if not group or not dets.size:
                     continue
@@ -354,6 +374,9 @@ class Tracker:
                 t.kf.predict(max(stamp_s - t.kf_stamp, 0.0))
                 t.kf_stamp = stamp_s
                 t.age += 1
+                if not self._hidden(t, stamp_s):  # the gate stops growing at the coast time
+                    t.gate_cov = t.kf.pos_cov.copy()
+                    t.gate_pos = t.kf.pos.copy()
             alive.append(t)
         self._tracks = alive
         if image_size is not None:
@@ -361,8 +384,9 @@ class Tracker:
 
         # Start tentative tracks from confident, unmatched detections away from live tracks (in 3D
         # and in the image).
-        roots = [t.kf.pos for t in self._tracks]
-        live_boxes = [self._predicted_box(t, stamp_s) for t in self._tracks]
+        shown = [t for t in self._tracks if not self._hidden(t, stamp_s)]
+        roots = [t.kf.pos for t in shown]
+        live_boxes = [self._predicted_box(t, stamp_s) for t in shown]
         for d in sorted(unmatched, key=lambda i: -scores[i]):
             if scores[d] < cfg.new_track_min_score:
                 continue
@@ -392,6 +416,8 @@ class Tracker:
         for t in self._tracks:
             if not t.confirmed and not t.matched_now:
                 continue  # an unconfirmed track is only shown in frames where it was detected
+            if self._hidden(t, stamp_s):
+                continue  # coasted out; kept (unpublished) for re-finding
             state = (
                 TrackState.NEW
                 if not t.confirmed or t.age == 1
@@ -412,6 +438,12 @@ class Tracker:
         )
 
     # ------------------------------------------------------------------ internals
+    def _hidden(self, t: _Tracklet, stamp_s: float) -> bool:
+        """Whether t is a confirmed track past its coast time, kept unpublished for re-finding."""
+        return (
+            t.confirmed and not t.matched_now and stamp_s - t.last_match_stamp > self.max_coast_s
+        )
+
     def _match(
         self,
         tracks: list[_Tracklet],
@@ -440,7 +472,11 @@ class Tracker:
         # (T, N) metres
         root_d, pose_d = pose_distances(pred, joints, cfg.cost_depth_scale, cfg.depth_ref_m)
         iou = box_iou(pred_box, boxes)  # (T, N)
-        coast = np.array([stamp_s - t.last_match_stamp for t in tracks])[:, None]  # (T, 1) s
+        # (T, 1) s; the gates stop growing at the coast time (hidden tracks: a re-found person is
+        # where the motion model put them, not anywhere within metres)
+        coast = np.minimum(
+            np.array([stamp_s - t.last_match_stamp for t in tracks])[:, None], self.max_coast_s
+        )
         growth = cfg.gate_growth_mps * coast  # (T, 1) metres
         allowed = (root_d <= cfg.gate_root_m + growth) & (pose_d <= cfg.gate_pose_m + growth)
         cost = cfg.w_root * root_d + cfg.w_pose * pose_d + cfg.w_iou * (1.0 - iou)
@@ -459,8 +495,26 @@ class Tracker:
         """
         cfg = self.config
         dts = [max(stamp_s - t.kf_stamp, 0.0) for t in tracks]
-        r_t = np.stack([t.kf.predicted(dt) for t, dt in zip(tracks, dts)])  # (T, 3) metres
-        s_t = np.stack([self._predicted_cov(t, dt) for t, dt in zip(tracks, dts)])  # (T, 3, 3)
+        r_t = np.stack(
+            [
+                (
+                    t.kf.predicted(dt)
+                    if t.gate_cov is None or not self._hidden(t, stamp_s)
+                    else t.gate_pos
+                )
+                for t, dt in zip(tracks, dts)
+            ]
+        )  # (T, 3) metres; hidden tracks: where the coast ended
+        s_t = np.stack(
+            [
+                (
+                    self._predicted_cov(t, dt)
+                    if t.gate_cov is None or not self._hidden(t, stamp_s)
+                    else t.gate_cov + t.scale_var * np.outer(r, r)
+                )
+                for t, dt, r in zip(tracks, dts, r_t)
+            ]
+        )  # (T, 3, 3) m^2; hidden tracks: as at the end of their coast
         r_d = np.stack([self._centroid_root(j) for j in joints])  # (N, 3) metres
         diff = r_d[None] - r_t[:, None]  # (T, N, 3) metres
         cov = s_t[:, None] + det_cov[None] + cfg.gate_floor_m**2 * np.eye(3)  # (T, N, 3, 3) m^2
