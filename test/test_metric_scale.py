@@ -175,11 +175,17 @@ def walk(track, cam, plane, rng, frames, net_factor, t0=0.0, stature=1.85, **kw)
     return np.array(out)
 
 
-def test_track_scale_converges_and_holds_when_the_feet_leave_the_image():
-    rng = np.random.default_rng(0)
+def _walker_rig(seed: int):
+    """Return rng, camera (1.2 m high, 10 deg down), its floor and a fresh TrackScale."""
+    rng = np.random.default_rng(seed)
     cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
     plane = plane_from_params(1.2, 10.0)
     track = TrackScale(np.log(prior_size(SKEL, CFG)), CFG)
+    return rng, cam, plane, track
+
+
+def test_track_scale_converges_and_holds_when_the_feet_leave_the_image():
+    rng, cam, plane, track = _walker_rig(0)
     s = walk(track, cam, plane, rng, 30, 0.9)
     # 3 px foot noise at 5 m: ~2.5 % per frame, averaged away; left: where the ankle keypoint sits
     # (1.5 cm of 1.1 m, shared by all frames), so the 1.70 m prior still pulls this 1.85 m person
@@ -195,10 +201,7 @@ def test_track_scale_converges_and_holds_when_the_feet_leave_the_image():
 def test_a_walker_at_30_fps_keeps_its_floor_contacts():
     # At 30 fps the ankle keypoint's noise alone moves the ankle height by ~1 m/s between frames; a
     # bare foot-speed limit rejected most of a walker's floor contacts (s3_far4: 37 of 55).
-    rng = np.random.default_rng(2)
-    cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
-    plane = plane_from_params(1.2, 10.0)
-    track = TrackScale(np.log(prior_size(SKEL, CFG)), CFG)
+    rng, cam, plane, track = _walker_rig(2)
     s = walk(track, cam, plane, rng, 60, 0.9, dt=1.0 / 30.0)
     assert track.rejected <= 6
     assert abs(s[-1] * 0.9 - 1) < 0.02
@@ -206,10 +209,7 @@ def test_a_walker_at_30_fps_keeps_its_floor_contacts():
 
 def test_a_child_is_measured_by_the_floor_not_the_adult_prior():
     # 1.15 m: 0.68 x the 1.70 m prior, outside the old symmetric plausibility range (1/1.45)
-    rng = np.random.default_rng(3)
-    cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
-    plane = plane_from_params(1.2, 10.0)
-    track = TrackScale(np.log(prior_size(SKEL, CFG)), CFG)
+    rng, cam, plane, track = _walker_rig(3)
     s = walk(track, cam, plane, rng, 30, 0.9, stature=1.15)
     assert track.rejected <= 3
     assert abs(s[-1] * 0.9 - 1) < 0.04
@@ -220,10 +220,7 @@ def test_after_an_id_switch_the_new_persons_floor_takes_over():
     # does, the network gives both the same size (1.70 m), so only the floor tells them apart: the
     # second person's contacts agree with each other, not with the history, and replace it once
     # they are as many.
-    rng = np.random.default_rng(4)
-    cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
-    plane = plane_from_params(1.2, 10.0)
-    track = TrackScale(np.log(prior_size(SKEL, CFG)), CFG)
+    rng, cam, plane, track = _walker_rig(4)
     net_a, net_b = 1.70 / 1.90, 1.70 / 1.55  # network size over the true size
     before = walk(track, cam, plane, rng, 20, net_a, stature=1.90)
     assert abs(before[-1] * net_a - 1) < 0.03
@@ -234,10 +231,7 @@ def test_after_an_id_switch_the_new_persons_floor_takes_over():
 
 @pytest.mark.parametrize('lift', [0.35, -0.4])  # a jump / a step up; a floor below (stairs down)
 def test_jumps_and_other_floors_do_not_corrupt_the_scale(lift):
-    rng = np.random.default_rng(1)
-    cam = CameraRig.create(640, 480, 60.0, 1.2, 10.0)
-    plane = plane_from_params(1.2, 10.0)
-    track = TrackScale(np.log(prior_size(SKEL, CFG)), CFG)
+    rng, cam, plane, track = _walker_rig(1)
     before = walk(track, cam, plane, rng, 30, 0.9)[-1]
     during = walk(track, cam, plane, rng, 10, 0.9, t0=3.0, lift=lift)
     assert track.rejected >= 9
