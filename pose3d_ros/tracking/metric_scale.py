@@ -388,8 +388,7 @@ class TrackScale:
         self.rejected = 0  # floor measurements gated out
         # the current run of gated-out floor cues, a floor history for re-locking (see
         # DepthConfig.relock_s): (start s, sum of (floor size - network size) / vy, sum 1/vy, sum
-        # of shared variances,
-        # count, sum of network sizes)
+        # of shared variances, count, sum of network sizes)
         self.run: tuple[float, float, float, float, int, float] | None = None
         # accepted floor cues: sum, sum of squares, sum of vars
         self.y_sum, self.y_sq, self.vy_sum = 0.0, 0.0, 0.0

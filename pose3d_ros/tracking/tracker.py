@@ -304,7 +304,9 @@ class Tracker:
         if self._tracks and keep.size:
             hidden = [i for i, t in enumerate(self._tracks) if self._hidden(t, stamp_s)]
             confirmed = [
-                i for i, t in enumerate(self._tracks) if t.confirmed and i not in set(hidden)
+                i
+                for i, t in enumerate(self._tracks)
+                if t.confirmed and not self._hidden(t, stamp_s)
             ]
             tentative = [i for i, t in enumerate(self._tracks) if not t.confirmed]
             # a person lost for a moment gets their old id back before anyone new is started
@@ -494,27 +496,9 @@ class Tracker:
         distance over `gate_sigma` + `w_pose` x pose distance + `w_iou` x (1 - box IoU).
         """
         cfg = self.config
-        dts = [max(stamp_s - t.kf_stamp, 0.0) for t in tracks]
-        r_t = np.stack(
-            [
-                (
-                    t.kf.predicted(dt)
-                    if t.gate_cov is None or not self._hidden(t, stamp_s)
-                    else t.gate_pos
-                )
-                for t, dt in zip(tracks, dts)
-            ]
-        )  # (T, 3) metres; hidden tracks: where the coast ended
-        s_t = np.stack(
-            [
-                (
-                    self._predicted_cov(t, dt)
-                    if t.gate_cov is None or not self._hidden(t, stamp_s)
-                    else t.gate_cov + t.scale_var * np.outer(r, r)
-                )
-                for t, dt, r in zip(tracks, dts, r_t)
-            ]
-        )  # (T, 3, 3) m^2; hidden tracks: as at the end of their coast
+        gates = [self._gate_prediction(t, stamp_s) for t in tracks]
+        r_t = np.stack([g[0] for g in gates])  # (T, 3) metres
+        s_t = np.stack([g[1] for g in gates])  # (T, 3, 3) m^2
         r_d = np.stack([self._centroid_root(j) for j in joints])  # (N, 3) metres
         diff = r_d[None] - r_t[:, None]  # (T, N, 3) metres
         cov = s_t[:, None] + det_cov[None] + cfg.gate_floor_m**2 * np.eye(3)  # (T, N, 3, 3) m^2
@@ -538,6 +522,18 @@ class Tracker:
         allowed = (maha <= cfg.gate_sigma) & (pose_d <= cfg.gate_pose_m)
         cost = maha / cfg.gate_sigma + cfg.w_pose * pose_d + cfg.w_iou * (1.0 - iou)
         return assign(np.where(allowed, cost, 0.0), allowed)
+
+    def _gate_prediction(self, t: _Tracklet, stamp_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """
+        Root (3,) metres and its covariance (3, 3) m^2 that track t is matched against.
+
+        Predicted to the stamp; a hidden track's stay where its coast ended (the gate stops
+        growing there).
+        """
+        if t.gate_cov is not None and self._hidden(t, stamp_s):
+            return t.gate_pos, t.gate_cov + t.scale_var * np.outer(t.gate_pos, t.gate_pos)
+        dt = max(stamp_s - t.kf_stamp, 0.0)
+        return t.kf.predicted(dt), self._predicted_cov(t, dt)
 
     @staticmethod
     def _predicted_cov(t: _Tracklet, dt: float) -> np.ndarray:
