@@ -112,6 +112,20 @@ def plane_from_transform(image_to_ground: np.ndarray) -> GroundPlane:
     return GroundPlane(row / norm, float(T[2, 3]) / norm, source='tf')
 
 
+def _group_median(values: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """(n,) median of `values` (K,) in each group 0..n-1 of `groups` (K,); NaN for empty groups."""
+    order = np.lexsort((values, groups))
+    v, g = values[order], groups[order]
+    cnt = np.bincount(g, minlength=n)  # (n,)
+    start = np.concatenate([[0], np.cumsum(cnt)[:-1]])  # (n,) first index of each group
+    out = np.full(n, np.nan)
+    has = cnt > 0
+    lo = start[has] + (cnt[has] - 1) // 2
+    hi = start[has] + cnt[has] // 2
+    out[has] = 0.5 * (v[lo] + v[hi])
+    return out
+
+
 class GroundPlaneEstimator:
     """
     Robust plane fit over the foot points of standing/walking people, accumulated over time.
@@ -232,9 +246,7 @@ class GroundPlaneEstimator:
             lam, vec = np.linalg.eigh(A)  # ascending
             normal = vec[:, 0] * np.sign(vec[:, 0] @ up)  # (3,) pointing up
             h = -(feet @ normal)  # (K,) camera height above each foot point, metres
-            per = np.array(
-                [np.median(h[keep & (person == p)]) if cnt[p] else np.nan for p in range(npers)]
-            )
+            per = _group_median(h[keep], person[keep], npers)
             r = h - per[person]
             mad = 1.4826 * np.median(np.abs(r[keep]))
             keep = np.abs(r) <= min(self.inlier_m, max(3.0 * mad, 2.0 * self.foot_std_m))

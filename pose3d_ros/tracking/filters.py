@@ -183,13 +183,18 @@ class ConstantVelocityKalman:
         """State transition F (6, 6) and process noise Q (6, 6) over dt seconds."""
         F = np.eye(6)
         F[:3, 3:] = np.eye(3) * dt
-        Q = np.kron(np.array([[dt**3 / 3.0, dt**2 / 2.0], [dt**2 / 2.0, dt]]) * self.q, np.eye(3))
+        Q = np.zeros((6, 6))  # white-acceleration blocks (each times the 3x3 identity)
+        i = np.arange(3)
+        Q[i, i] = self.q * dt**3 / 3.0
+        Q[i, i + 3] = Q[i + 3, i] = self.q * dt**2 / 2.0
+        Q[i + 3, i + 3] = self.q * dt
         return F, Q
 
     def predicted_pos_cov(self, dt: float) -> np.ndarray:
         """(3, 3) position covariance dt seconds ahead, m^2 (state unchanged)."""
-        F, Q = self._transition(dt)
-        return (F @ self.P @ F.T + Q)[:3, :3]
+        P = self.P
+        pv = P[:3, 3:] * dt  # (3, 3) m^2
+        return P[:3, :3] + pv + pv.T + P[3:, 3:] * dt**2 + np.eye(3) * (self.q * dt**3 / 3.0)
 
     def predict(self, dt: float) -> None:
         """Advance the state by dt seconds (dt >= 0)."""
