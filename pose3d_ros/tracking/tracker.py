@@ -548,8 +548,16 @@ class Tracker:
 
     @staticmethod
     def _predicted_box(t: _Tracklet, stamp_s: float) -> np.ndarray:
-        """(4,) box extrapolated from the last match, pixels."""
-        return t.box_at_match + t.box_vel * (stamp_s - t.last_match_stamp)
+        """
+        (4,) box extrapolated from the last match, pixels.
+
+        Its centre moves on at the box's image velocity; its size stays that of the last match
+        (the detector boxes' size velocity is mostly their jitter: extrapolated over a coast it
+        made boxes that fit nobody).
+        """
+        v = t.box_vel  # (4,) px/s
+        shift = (v[:2] + 0.5 * v[2:]) * (stamp_s - t.last_match_stamp)  # (2,) px: centre motion
+        return t.box_at_match + np.concatenate([shift, np.zeros(2)])
 
     def _centroid_root(self, joints: np.ndarray) -> np.ndarray:
         """
