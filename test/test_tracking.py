@@ -199,6 +199,29 @@ def test_coasting_box_keeps_the_person_size_and_moves_with_the_box_centre():
         assert abs(x + w / 2 - want) <= 5 + 0.15 * speed * 0.5, (t.box, want)
 
 
+def test_without_depth_cues_the_covariance_owns_the_monocular_depth_error():
+    """
+    With no depth cues (ground_plane_source off) the root covariance is long along the ray.
+
+    Its 1-sigma there is the network's own depth error, ~11 % of the distance, and it is not
+    averaged away over the frames (a person's size bias stays); across the ray it is the filter's
+    few centimetres.
+    """
+    tr = Tracker(TrackerConfig(min_hits=1))
+    for k in range(30):
+        (t,) = _feed(tr, k / 30, [_person(1.0, 6.0)])
+    cov = t.root_covariance
+    u = t.root / np.linalg.norm(t.root)  # along the ray
+    along = np.sqrt(u @ cov @ u) / np.linalg.norm(t.root)
+    assert along == pytest.approx(TrackerConfig().root_depth_rel_std, rel=0.05), along
+    perp = np.eye(3) - np.outer(u, u)  # projection across the ray
+    across = np.linalg.eigvalsh(perp @ cov @ perp)[-1]  # m^2
+    assert np.sqrt(across) < 0.05, cov  # metres
+    # a root 15 % too near (a tall person placed nearer by the network) is inside 2 sigma
+    err = -0.15 * t.root
+    assert np.sqrt(err @ np.linalg.solve(cov, err)) < 2.0
+
+
 def test_track_coasting_out_of_the_image_ends_at_once():
     tr = Tracker(TrackerConfig(min_hits=1, max_coast_s=1.0))
     for k in range(10):  # box moving right at 300 px/s towards the right edge of a 640 px image

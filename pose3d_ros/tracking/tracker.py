@@ -135,6 +135,11 @@ class TrackerConfig:
     # process noise: white acceleration std, m/s^2 (higher = less smoothing)
     root_accel_std: float = 1.0
     root_init_velocity_std: float = 1.5  # prior std of a new track's velocity, m/s
+    # without depth cues (ground_plane_source off): relative 1-sigma of a person's distance from
+    # the network alone, a size bias shared by all the track's frames (not averaged away by the
+    # filter), added along the ray to the published covariance. Monocular roots are ~11 % of the
+    # distance off on held-out generated sequences (2-24 % per sequence, benchmarks/depth.md)
+    root_depth_rel_std: float = 0.11
     # --- per-joint smoothing of the root-relative pose (One-Euro filter) ---
     one_euro_min_cutoff_hz: float = 1.5  # cutoff at rest, Hz (lower = smoother, more lag)
     # cutoff increase per m/s of joint speed, Hz/(m/s) (higher = less lag)
@@ -591,7 +596,8 @@ class Tracker:
     def _spawn(self, stamp_s, joints, root, box, score, jconf, kp2d, depth=None, d=0) -> _Tracklet:
         """Return a new tentative track from one detection (d: its index in `depth`)."""
         cfg = self.config
-        scale, meas_cov, scale_var, scale_now = None, None, 0.0, 1.0
+        scale, meas_cov, scale_now = None, None, 1.0
+        scale_var = cfg.root_depth_rel_std**2  # log units^2; the depth fusion's when it runs
         if depth is not None:
             scale = TrackScale(depth.log_prior, depth.config)
             joints, meas_cov, scale_var, scale_now = self._rescale(
