@@ -47,11 +47,11 @@ import time
 import cv2
 import numpy as np
 from pose3d_ros.config import Pose3DConfig
+from pose3d_ros.core.boxes import box_centre, box_iou
 from pose3d_ros.core.camera import Camera
 from pose3d_ros.core.skeletons import get_skeleton, SkeletonDef
 from pose3d_ros.pipeline import build_default_pipeline, FramePoses, PipelineConfig, Pose3DPipeline
 from pose3d_ros.tracking import Track, Tracker, TrackerConfig, TrackState
-from pose3d_ros.tracking.association import box_iou
 from pose3d_ros.tracking.depth_fusion import DepthFusion, GroundSettings
 
 # pose ROI = 2D skeleton bounding box grown by this fraction of its height on every side
@@ -427,8 +427,7 @@ class FrameProcessor:
             velocity = np.zeros(2)
             prev = self._followed.get(t.id)
             if prev is not None and stamp_s > prev.stamp_s:
-                centre = lambda b: b[:2] + 0.5 * b[2:]  # noqa: E731
-                velocity = (centre(roi) - centre(prev.roi)) / (stamp_s - prev.stamp_s)
+                velocity = (box_centre(roi) - box_centre(prev.roi)) / (stamp_s - prev.stamp_s)
                 velocity = 0.5 * velocity + 0.5 * prev.velocity  # (2,) px/s, smoothed
             followed[t.id] = _Followed(roi, velocity, stamp_s, float(t.confidence))
         self._followed = followed

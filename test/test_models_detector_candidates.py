@@ -27,8 +27,9 @@ from model_stubs import write_yolo_stub
 import numpy as np
 from photo_helpers import load_rgb
 from pose3d_ros.config import Pose3DConfig
+from pose3d_ros.core.boxes import box_iou
 from pose3d_ros.engines import create_engine
-from pose3d_ros.eval.metrics import box_iou, match_boxes
+from pose3d_ros.eval.metrics import match_boxes
 from pose3d_ros.models import registry
 from pose3d_ros.models.detector_factory import build_detector
 from pose3d_ros.models.detector_movenet import MoveNetDetector

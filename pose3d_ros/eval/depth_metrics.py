@@ -24,8 +24,9 @@ Tracks are matched to GT people by box IoU (Hungarian, IoU >= 0.3) per frame.
 from __future__ import annotations
 
 import numpy as np
+from pose3d_ros.core.boxes import box_iou
 from pose3d_ros.core.ground import GroundPlane
-from pose3d_ros.tracking.association import assign, box_iou
+from pose3d_ros.tracking.association import assign
 
 
 def true_plane(meta: dict) -> GroundPlane:

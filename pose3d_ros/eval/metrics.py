@@ -59,6 +59,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from pose3d_ros.core.boxes import box_iou
 from scipy.optimize import linear_sum_assignment
 
 
@@ -70,19 +71,6 @@ class MetricsConfig:
     pck_threshold: float = 0.15  # metres, 3DPCK radius
     # joints averaged into the root (indices in the compared joint list)
     root_indices: tuple[int, ...] = (0, 1)
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, 4) and (M, 4) x, y, w, h boxes (px) -> (N, M) IoU; NaN boxes give 0."""
-    a = np.asarray(a, np.float64).reshape(-1, 4)
-    b = np.asarray(b, np.float64).reshape(-1, 4)
-    lo = np.maximum(a[:, None, :2], b[None, :, :2])
-    hi = np.minimum(a[:, None, :2] + a[:, None, 2:], b[None, :, :2] + b[None, :, 2:])
-    inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)
-    union = a[:, None, 2] * a[:, None, 3] + b[None, :, 2] * b[None, :, 3] - inter
-    with np.errstate(invalid='ignore', divide='ignore'):
-        iou = inter / union
-    return np.nan_to_num(iou, nan=0.0)
 
 
 def match_boxes(

@@ -20,30 +20,6 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """
-    Pairwise IoU of boxes.
-
-    Args:
-    ----
-        a: (T, 4) boxes x, y, width, height, pixels.
-        b: (N, 4) boxes, same format.
-
-    Returns
-    -------
-        (T, N) intersection over union in [0, 1].
-
-    """
-    a0, a1 = a[:, None, :2], a[:, None, :2] + a[:, None, 2:]  # (T, 1, 2) px
-    b0, b1 = b[None, :, :2], b[None, :, :2] + b[None, :, 2:]  # (1, N, 2) px
-    wh = np.clip(np.minimum(a1, b1) - np.maximum(a0, b0), 0.0, None)  # (T, N, 2) px
-    inter = wh[..., 0] * wh[..., 1]  # (T, N) px^2
-    area_a = np.clip(a[:, 2], 0, None) * np.clip(a[:, 3], 0, None)  # (T,)
-    area_b = np.clip(b[:, 2], 0, None) * np.clip(b[:, 3], 0, None)  # (N,)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
-
-
 def pose_distances(
     pred: np.ndarray, det: np.ndarray, depth_scale: float, depth_ref_m: float = np.inf
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -48,7 +48,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-from pose3d_ros.tracking.association import assign, box_iou, pose_distances
+from pose3d_ros.core.boxes import box_centre, box_iou
+from pose3d_ros.tracking.association import assign, pose_distances
 from pose3d_ros.tracking.filters import ConstantVelocityKalman, OneEuroFilter
 from pose3d_ros.tracking.metric_scale import FrameDepth, root_covariance, TrackScale
 
@@ -145,7 +146,8 @@ class TrackerConfig:
     # cutoff increase per m/s of joint speed, Hz/(m/s) (higher = less lag)
     one_euro_beta: float = 4.0
     one_euro_d_cutoff_hz: float = 1.0  # cutoff of the joint-speed estimate, Hz
-    box_velocity_smoothing: float = 0.3  # weight of the newest box velocity in its EMA, [0, 1]
+    # weight of the newest box-centre velocity in its EMA, [0, 1]
+    box_velocity_smoothing: float = 0.3
 
 
 @dataclass
@@ -185,7 +187,7 @@ class _Tracklet:
     rel: np.ndarray  # (J, 3) metres, filtered root-relative pose
     joint_conf: np.ndarray  # (J,) [0, 1], NaN = unknown
     box_at_match: np.ndarray  # (4,) px, box of the last matched detection
-    box_vel: np.ndarray  # (4,) px/s
+    centre_vel: np.ndarray  # (2,) px/s, image velocity of the box centre
     keypoints2d: np.ndarray | None  # (J, 2) px
     score: float  # smoothed detector score
     last_match_stamp: float  # s
@@ -560,8 +562,7 @@ class Tracker:
         (the detector boxes' size velocity is mostly their jitter: extrapolated over a coast it
         made boxes that fit nobody).
         """
-        v = t.box_vel  # (4,) px/s
-        shift = (v[:2] + 0.5 * v[2:]) * (stamp_s - t.last_match_stamp)  # (2,) px: centre motion
+        shift = t.centre_vel * (stamp_s - t.last_match_stamp)  # (2,) px: centre motion
         return t.box_at_match + np.concatenate([shift, np.zeros(2)])
 
     def _centroid_root(self, joints: np.ndarray) -> np.ndarray:
@@ -622,7 +623,7 @@ class Tracker:
             rel=rel,
             joint_conf=self._joint_conf(joints, jconf, None),
             box_at_match=np.array(box, np.float64),
-            box_vel=np.zeros(4),
+            centre_vel=np.zeros(2),
             keypoints2d=None if kp2d is None else np.array(kp2d, np.float64),
             score=float(score),
             last_match_stamp=stamp_s,
@@ -672,7 +673,8 @@ class Tracker:
         t.joint_conf = self._joint_conf(joints, jconf, t.joint_conf)
         box = np.array(box, dtype=np.float64)  # (4,) px
         a = cfg.box_velocity_smoothing
-        t.box_vel = a * (box - t.box_at_match) / dt_match + (1.0 - a) * t.box_vel  # (4,) px/s
+        moved = box_centre(box) - box_centre(t.box_at_match)  # (2,) px
+        t.centre_vel = a * moved / dt_match + (1.0 - a) * t.centre_vel  # (2,) px/s
         t.box_at_match = box
         if kp2d is not None:
             t.keypoints2d = np.array(kp2d, dtype=np.float64)
@@ -709,7 +711,7 @@ class Tracker:
         for t in self._tracks:
             if not t.matched_now:
                 b = self._predicted_box(t, t.kf_stamp)
-                cx, cy = b[0] + 0.5 * b[2], b[1] + 0.5 * b[3]
+                cx, cy = box_centre(b)
                 if not (-m <= cx <= w + m and -m <= cy <= h + m):
                     out.append(self._snapshot(t, TrackState.LOST, t.kf_stamp))
                     continue
@@ -724,7 +726,7 @@ class Tracker:
         kp = None
         if t.keypoints2d is not None:
             # (2,) px
-            shift = (box[:2] + 0.5 * box[2:]) - (t.box_at_match[:2] + 0.5 * t.box_at_match[2:])
+            shift = box_centre(box) - box_centre(t.box_at_match)
             kp = t.keypoints2d + shift
         cov = self._predicted_cov(t, 0.0)  # (3, 3) m^2
         return Track(
