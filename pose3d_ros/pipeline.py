@@ -156,12 +156,15 @@ class Pose3DPipeline:
         camera: Camera,
         boxes: np.ndarray | None = None,
         scores: np.ndarray | None = None,
+        from_tracks: np.ndarray | None = None,
     ) -> FramePoses:
         """
         image_rgb: (H, W, 3) uint8 RGB of size camera.width x camera.height.
 
         boxes: (N, 4) x, y, width, height pixels to crop instead of running the detector (track
-        ROIs, ground-truth boxes), with scores (N,) in [0, 1] (default 1).
+        ROIs, ground-truth boxes), with scores (N,) in [0, 1] (default 1). from_tracks: (N,) bool,
+        True where a box is a track's predicted body region rather than a detection (default:
+        none is): such a crop that finds the same 2D skeleton as another crop is that person.
         """
         cfg = self.config
         if image_rgb.shape[:2] != (camera.height, camera.width):
@@ -230,7 +233,9 @@ class Pose3DPipeline:
             joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
             lap('reconstruct')
 
-        keep = self._select(joints, scores, getattr(pred, 'pose_score', None))
+        keep = self._select(
+            joints, joints2d, from_tracks, scores, getattr(pred, 'pose_score', None)
+        )
         lap('filter')
         out_joints, out_2d, out_conf = self._to_output(joints[keep], joints2d[keep], conf[keep])
         timings['total'] = time.perf_counter() - t_start
@@ -280,9 +285,24 @@ class Pose3DPipeline:
         return CropGeometry(K, R, geom.res), type(pred)(**merged)
 
     def _select(
-        self, joints: np.ndarray, scores: np.ndarray, pose_score: np.ndarray | None
+        self,
+        joints: np.ndarray,
+        joints2d: np.ndarray,
+        from_tracks: np.ndarray | None,
+        scores: np.ndarray,
+        pose_score: np.ndarray | None,
     ) -> np.ndarray:
-        """(N, J, 3) camera-frame poses -> (K,) int64 indices kept, best detection score first."""
+        """
+        (N, J, 3) camera-frame poses -> (K,) int64 indices kept, best detection score first.
+
+        joints2d: (N, J, 2) their image pixels, from_tracks (N,) bool or None (see process). Two
+        poses are one person when close in 3D, or when their 2D skeletons coincide and one of the
+        crops came from a track: two crops of one far person give one 2D skeleton at depths
+        metres apart (the network's depth follows the crop), and a track's ROI that finds another
+        person's skeleton has lost its own person (hidden, or gone). Two detections whose crops
+        found one skeleton stay two: the second is most often a person hidden behind the first
+        (with ground-truth boxes of crossing people, a 2D test for them cost identity switches).
+        """
         cfg = self.config
         ok = np.isfinite(joints).all(axis=(1, 2)) & (joints[:, :, 2] > 0).any(axis=1)  # (N,)
         if pose_score is not None:
@@ -301,7 +321,15 @@ class Pose3DPipeline:
                 abs_tolerance_m=cfg.bone_abs_tolerance_m,
             )
             idx = idx[good]
-        return idx[filtering.pose_nms(joints[idx], np.asarray(scores)[idx], cfg.nms_threshold)]
+        if from_tracks is None or not np.any(from_tracks):
+            return idx[filtering.pose_nms(joints[idx], np.asarray(scores)[idx], cfg.nms_threshold)]
+        tr = np.asarray(from_tracks, bool)[idx]
+        pairs2d = tr[:, None] | tr[None, :]  # (K, K): the pairs the 2D test applies to
+        return idx[
+            filtering.pose_nms(
+                joints[idx], np.asarray(scores)[idx], cfg.nms_threshold, joints2d[idx], pairs2d
+            )
+        ]
 
     def _to_output(self, joints: np.ndarray, joints2d: np.ndarray, conf: np.ndarray):
         """Model joint set -> output joint set (joints without a counterpart are NaN)."""

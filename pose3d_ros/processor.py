@@ -326,9 +326,9 @@ class FrameProcessor:
                     rgb, cam, np.asarray(boxes, np.float64).reshape(-1, 4) * factor
                 )
             else:
-                crop_boxes, scores, detector_ran = self._boxes(rgb, stamp_s, factor)
+                crop_boxes, scores, from_tracks, detector_ran = self._boxes(rgb, stamp_s, factor)
                 t_detect = time.perf_counter() - t0
-                poses = self.pipeline.process(rgb, cam, crop_boxes, scores)
+                poses = self.pipeline.process(rgb, cam, crop_boxes, scores, from_tracks)
             if factor != 1.0:  # 2D back to source-image pixels
                 poses.boxes = (poses.boxes / factor).astype(np.float32)
                 poses.joints2d = (poses.joints2d / factor).astype(np.float32)
@@ -364,11 +364,11 @@ class FrameProcessor:
     # ------------------------------------------------------------------ pose-ROI following
     def _boxes(
         self, rgb: np.ndarray, stamp_s: float, factor: float
-    ) -> tuple[np.ndarray, np.ndarray, bool]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         """
         Boxes (N, 4) px of the processed image and scores (N,) to crop this frame.
 
-        Whether detected
+        Which of them are track ROIs (N,) bool, and whether the detector ran
         """
         cfg = self.config
         rois, roi_scores = [], []
@@ -395,7 +395,7 @@ class FrameProcessor:
         )
         if not run:
             self._frames_since_detection += 1
-            return rois_a, roi_s, False
+            return rois_a, roi_s, np.ones(len(rois_a), bool), False
         self._frames_since_detection = 0
         det = self.pipeline.detector.detect(rgb)
         det_b = np.asarray(det.boxes, np.float64).reshape(-1, 4)
@@ -404,7 +404,8 @@ class FrameProcessor:
         if len(rois_a) and len(det_b):
             missed = box_iou(rois_a, det_b).max(axis=1) < ROI_DUPLICATE_IOU  # (M,)
             rois_a, roi_s = rois_a[missed], roi_s[missed]
-        return np.concatenate([det_b, rois_a]), np.concatenate([det_s, roi_s]), True
+        from_tracks = np.r_[np.zeros(len(det_b), bool), np.ones(len(rois_a), bool)]
+        return np.concatenate([det_b, rois_a]), np.concatenate([det_s, roi_s]), from_tracks, True
 
     def _follow(self, tracks: list[Track], stamp_s: float) -> None:
         """

@@ -84,6 +84,26 @@ def test_nms_removes_duplicates_keeps_neighbours():
     assert pose_nms(poses[:0], scores[:0]).shape == (0,)
 
 
+def test_two_crops_of_one_far_person_are_one_person_in_the_image():
+    # The network's absolute depth follows the crop: a second, narrower box around a person 15 m
+    # away gives their skeleton again, 8 % farther along the same rays. In 3D the two poses are
+    # 1.2 m apart (far above the threshold); their 2D skeletons coincide.
+    person = _people(1, seed=4)[0]
+    person = person - person.mean(axis=0) + np.array([1.0, 0.5, 15.0])
+    echo = person * 1.08  # scaled about the camera centre: the same image points
+    beside = person + np.array([0.5, 0.0, 0.0])  # a second person half a metre to the side
+    poses = np.stack([person, echo, beside])
+    poses2d = CAM.project(poses.reshape(-1, 3)).reshape(3, -1, 2)
+    scores = np.array([0.9, 0.8, 0.7])
+    assert pose_distance(poses[:1], poses[1:2])[0, 0] > 2.0
+    assert pose_nms(poses, scores, 0.4).tolist() == [0, 1, 2]  # 3D alone keeps the echo
+    assert pose_nms(poses, scores, 0.4, poses2d).tolist() == [0, 2]
+    # the 2D test only where it is asked for (e.g. a track's ROI, or boxes overlapping)
+    apart = np.ones((3, 3), bool)
+    apart[0, 1] = apart[1, 0] = False
+    assert pose_nms(poses, scores, 0.4, poses2d, apart).tolist() == [0, 1, 2]
+
+
 def test_filter_poses_combines_both():
     people = _people(3, seed=3)
     bad = people[2].copy()

@@ -31,6 +31,7 @@ from photo_helpers import load_rgb, PEOPLE
 from pose3d_ros.config import Pose3DConfig
 from pose3d_ros.core.boxes import box_iou
 from pose3d_ros.core.camera import Camera
+from pose3d_ros.core.filtering import pose_distance
 from pose3d_ros.media import read_frames
 from pose3d_ros.processor import downscale, FrameProcessor, pose_roi
 from pose3d_ros.tracking import TrackState
@@ -145,6 +146,28 @@ def test_pose_roi_tracking_follows_people_between_detector_runs():
         f'median ms/frame: detector every frame {1e3 * t_every:.1f}, every 5th'
         f' {1e3 * t_sparse:.1f}'
     )
+
+
+def test_a_track_roi_that_finds_a_neighbour_measures_nobody():
+    """
+    Give no two tracks one 2D skeleton in frames measured from pose ROIs alone.
+
+    A track whose person is hidden or gone has its ROI cropped next to someone else, and the crop
+    finds that person's skeleton, at a depth metres off (the network's depth follows the crop):
+    without the 2D test in the pose NMS, that measured the track on its neighbour (8 pairs of
+    tracks with one skeleton in the detector-free frames of these 12 s).
+    """
+    frames = [(r, t) for r, t, _ in _street(Pose3DConfig(detector_interval=5), frames=120)]
+    roi_only = [tracks for ran, tracks in frames if not ran]
+    assert len(roi_only) >= 20
+    pairs = 0
+    for tracks in roi_only:
+        seen = [t for t in tracks if t.state in (TrackState.NEW, TrackState.TRACKED)]
+        if len(seen) > 1:
+            kp = np.stack([t.keypoints2d for t in seen])  # (T, J, 2) px
+            d = pose_distance(kp, kp)  # (T, T)
+            pairs += int((d[~np.eye(len(seen), dtype=bool)] < 0.4).sum()) // 2
+    assert pairs == 0, pairs
 
 
 def test_node_run_and_eval_use_the_one_configuration():

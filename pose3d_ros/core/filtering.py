@@ -67,9 +67,10 @@ def plausible_bones(
 
 def pose_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
-    Normalised distance between every pose of a (N, J, 3) and b (M, J, 3) -> (N, M).
+    Normalised distance between every pose of a (N, J, D) and b (M, J, D) -> (N, M).
 
-    Pairs without a joint valid in both give inf.
+    The mean joint distance over the mean of the two poses' rms spreads about their centroids;
+    D = 3 (metres) or 2 (image pixels). Pairs without a joint valid in both give inf.
     """
 
     def scale(p):  # (K, J, 3) -> (K,)
@@ -85,18 +86,33 @@ def pose_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(ok.any(-1) & np.isfinite(s), mean / np.maximum(s, 1e-6), np.inf)
 
 
-def pose_nms(poses: np.ndarray, scores, threshold: float = 0.4) -> np.ndarray:
+def pose_nms(
+    poses: np.ndarray,
+    scores,
+    threshold: float = 0.4,
+    poses2d: np.ndarray | None = None,
+    pairs2d: np.ndarray | None = None,
+) -> np.ndarray:
     """
-    Greedy 3D pose non-maximum suppression.
+    Greedy pose non-maximum suppression.
 
-    poses: (N, J, 3) metres; scores: (N,). Returns (K,) int64 indices of the kept poses, highest
-    score first.
+    poses: (N, J, 3) metres; scores: (N,); poses2d: (N, J, 2) image pixels or None; pairs2d: (N, N)
+    bool, the pairs the 2D test applies to (default all). Two poses are one person when they are
+    close in 3D or, with poses2d, in the image: two crops of one far person (e.g. a second,
+    narrower detector box) give the same 2D skeleton but absolute depths metres apart, as the
+    network's depth follows the crop. Returns (K,) int64 indices of the kept poses, highest score
+    first.
     """
     scores = np.asarray(scores, np.float64)
     order = np.argsort(-scores, kind='stable')
     if len(order) == 0:
         return order.astype(np.int64)
     d = pose_distance(poses[order], poses[order])  # (N, N) in score order
+    if poses2d is not None:
+        d2 = pose_distance(poses2d[order], poses2d[order])  # (N, N)
+        if pairs2d is not None:
+            d2 = np.where(np.asarray(pairs2d, bool)[np.ix_(order, order)], d2, np.inf)
+        d = np.minimum(d, d2)
     keep = []
     suppressed = np.zeros(len(order), bool)
     for i in range(len(order)):
