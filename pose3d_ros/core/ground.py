@@ -46,6 +46,9 @@ class GroundPlane:
     normal_std_rad: float = 0.0  # 1-sigma tilt uncertainty of the normal, radians
     offset_std_m: float = 0.0  # 1-sigma uncertainty of the offset, metres
     source: str = 'params'  # where it came from: 'tf' | 'params' | 'estimate'
+    # True when the offset comes from the population height prior (estimated, camera height
+    # unknown): then the plane says nothing about one person's stature
+    scale_from_prior: bool = False
 
     def height(self, points: np.ndarray) -> np.ndarray:
         """(..., 3) camera-frame metres -> (...,) height above the floor, metres."""
@@ -260,7 +263,9 @@ class GroundPlaneEstimator:
             return None
         offset = float(np.sum(w[ok] * per[ok]) / np.sum(w[ok]))
         off_std = float(self.prior_size_std * offset / np.sqrt(np.sum(w[ok])))
-        return GroundPlane(normal, offset, tilt_std, off_std, source='estimate')
+        return GroundPlane(
+            normal, offset, tilt_std, off_std, source='estimate', scale_from_prior=True
+        )
 
 
 __all__ = ['GroundPlane', 'GroundPlaneEstimator', 'plane_from_params', 'plane_from_transform']

@@ -67,6 +67,9 @@ class DepthConfig:
 
     prior_stature_m: float = 1.70  # population mean stature of adults, m
     prior_stature_std_m: float = 0.09  # its 1-sigma spread, m
+    # a track's floor contacts farther than this many sigmas from the prior widen it (see
+    # TrackScale.estimate): Gaussian in the bulk, heavy tails for children and very tall people
+    prior_outlier_sigma: float = 2.0
     # relative 1-sigma error of the network's own body size (per person). BlazePose's metric pose
     # has about the same size for everyone (bone chain 1.41-1.45 m for 12 generated people of
     # 1.34-2.01 m: slope 0.01), so it is a second population prior, not a measurement: 0.5 keeps
@@ -191,6 +194,9 @@ class FrameDepth:
     # (N,) 1-sigma error of the root across the ray, px (lateral_px_std / _frac); empty = the
     # config's lateral_px_std
     lateral_px: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the plane's metric scale is its own (TF, parameters, a given camera height), not the height
+    # prior's: then a floor contact far from the prior is the person's stature (heavy-tailed prior)
+    floor_scale_known: bool = False
 
 
 def fuse(means: list[np.ndarray], variances: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -313,9 +319,15 @@ def frame_depth(
             + (cfg.ankle_height_std_m / hp) ** 2
         )  # (N,) shared by a person's frames
         floor_y = np.log(s_floor) + log_m
+    # the height prior, heavy-tailed as in TrackScale.estimate
+    var_pf = np.full(n, var_p)
+    if plane is not None and not plane.scale_from_prior:
+        with np.errstate(invalid='ignore'):
+            z2 = np.nan_to_num((floor_y - lp) ** 2 / (var_p + floor_var + sys_var), nan=0.0)
+        var_pf *= np.maximum(1.0, z2 / cfg.prior_outlier_sigma**2)  # (N,)
     mean, var = fuse(
         [np.full(n, lp), log_m, floor_y],
-        [np.full(n, var_p), np.full(n, var_n), floor_var + sys_var],
+        [var_pf, np.full(n, var_n), floor_var + sys_var],
     )
     # (N,)
     scale = np.clip(np.nan_to_num(np.exp(mean - log_m), nan=1.0), cfg.min_scale, cfg.max_scale)
@@ -344,6 +356,7 @@ def frame_depth(
         feet,
         ups,
         lateral_px,
+        plane is not None and not plane.scale_from_prior,
     )
 
 
@@ -394,17 +407,35 @@ class TrackScale:
         self.y_sum, self.y_sq, self.vy_sum = 0.0, 0.0, 0.0
         # (stamp s, lowest-ankle height m, its 1-sigma noise m)
         self.last_foot: tuple[float, float, float] | None = None
+        # whether the latest frame's floor had its own metric scale (FrameDepth.floor_scale_known)
+        self.floor_scale_known = False
 
     def estimate(self) -> tuple[float, float]:
-        """(log size, its variance) from everything so far."""
-        cues_m, cues_v = [np.array(self.log_prior)], [np.array(self.var_prior)]
+        """
+        (log size, its variance) from everything so far.
+
+        The height prior is heavy-tailed: where the floor contacts put the person farther from it
+        than `prior_outlier_sigma` sigmas of the two together (a child, a very tall adult), its
+        variance grows with the square of that distance, so the contacts decide and the
+        published sigma owns the disagreement. Only on a floor of known metric scale: an
+        estimated floor whose height comes from the prior itself says nothing about one
+        person's stature, and its contacts far from the prior are the floor's error.
+        """
+        var_prior = self.var_prior
+        cues_m, cues_v = [np.array(self.log_prior)], []
+        heavy = self.floor_scale_known
         if self.net_n:
             cues_m.append(np.array(self.net_sum / self.net_n))
             cues_v.append(np.array(self.cfg.network_size_std**2))
         if self.floor_w > 0:
-            cues_m.append(np.array(self.floor_wsum / self.floor_w))
-            cues_v.append(np.array(1.0 / self.floor_w + self.floor_sys / self.floor_n))
-        m, v = fuse(cues_m, cues_v)
+            f_mu = self.floor_wsum / self.floor_w
+            f_var = 1.0 / self.floor_w + self.floor_sys / self.floor_n
+            cues_m.append(np.array(f_mu))
+            cues_v.append(np.array(f_var))
+            if heavy:
+                z2 = (f_mu - self.log_prior) ** 2 / (var_prior + f_var)
+                var_prior *= max(1.0, z2 / self.cfg.prior_outlier_sigma**2)
+        m, v = fuse(cues_m, [np.array(var_prior)] + cues_v)
         return float(m), float(v)
 
     def frame_var(self, default: float) -> float:
@@ -441,6 +472,7 @@ class TrackScale:
         leave the image).
         """
         cfg = self.cfg
+        self.floor_scale_known = depth.floor_scale_known
         lm = depth.log_size_model[i]
         if np.isfinite(lm):
             self.net_sum += float(lm)
