@@ -328,7 +328,9 @@ class FrameProcessor:
             else:
                 crop_boxes, scores, from_tracks, detector_ran = self._boxes(rgb, stamp_s, factor)
                 t_detect = time.perf_counter() - t0
-                poses = self.pipeline.process(rgb, cam, crop_boxes, scores, from_tracks)
+                poses = self.pipeline.process(
+                    rgb, cam, crop_boxes, scores, from_tracks=from_tracks
+                )
             if factor != 1.0:  # 2D back to source-image pixels
                 poses.boxes = (poses.boxes / factor).astype(np.float32)
                 poses.joints2d = (poses.joints2d / factor).astype(np.float32)

@@ -94,7 +94,7 @@ class OraclePipeline:
         self.crop_model = SimpleNamespace()
         self.last_box = np.array([0.0, 0.0, 1.0, 1.0])
 
-    def process(self, rgb, camera, boxes=None, scores=None):
+    def process(self, rgb, camera, boxes=None, scores=None, from_tracks=None):
         joints, _ = oracle_person(camera)
         uv = camera.project(joints)  # (J, 2) pixels
         self.last_box = np.concatenate([uv.min(0), uv.max(0) - uv.min(0)])  # (4,) x, y, w, h
