@@ -321,15 +321,12 @@ class Pose3DPipeline:
                 abs_tolerance_m=cfg.bone_abs_tolerance_m,
             )
             idx = idx[good]
-        if from_tracks is None or not np.any(from_tracks):
-            return idx[filtering.pose_nms(joints[idx], np.asarray(scores)[idx], cfg.nms_threshold)]
-        tr = np.asarray(from_tracks, bool)[idx]
-        pairs2d = tr[:, None] | tr[None, :]  # (K, K): the pairs the 2D test applies to
-        return idx[
-            filtering.pose_nms(
-                joints[idx], np.asarray(scores)[idx], cfg.nms_threshold, joints2d[idx], pairs2d
-            )
-        ]
+        image = {}  # the 2D test, for the pairs with a track's crop in them
+        if from_tracks is not None and np.any(from_tracks):
+            tr = np.asarray(from_tracks, bool)[idx]
+            image = {'poses2d': joints2d[idx], 'pairs2d': tr[:, None] | tr[None, :]}
+        keep = filtering.pose_nms(joints[idx], np.asarray(scores)[idx], cfg.nms_threshold, **image)
+        return idx[keep]
 
     def _to_output(self, joints: np.ndarray, joints2d: np.ndarray, conf: np.ndarray):
         """Model joint set -> output joint set (joints without a counterpart are NaN)."""

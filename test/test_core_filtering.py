@@ -98,7 +98,7 @@ def test_two_crops_of_one_far_person_are_one_person_in_the_image():
     assert pose_distance(poses[:1], poses[1:2])[0, 0] > 2.0
     assert pose_nms(poses, scores, 0.4).tolist() == [0, 1, 2]  # 3D alone keeps the echo
     assert pose_nms(poses, scores, 0.4, poses2d).tolist() == [0, 2]
-    # the 2D test only where it is asked for (e.g. a track's ROI, or boxes overlapping)
+    # the 2D test only for the pairs it is asked for (the pipeline: those with a track's ROI)
     apart = np.ones((3, 3), bool)
     apart[0, 1] = apart[1, 0] = False
     assert pose_nms(poses, scores, 0.4, poses2d, apart).tolist() == [0, 1, 2]

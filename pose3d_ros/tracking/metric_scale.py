@@ -199,6 +199,18 @@ class FrameDepth:
     floor_scale_known: bool = False
 
 
+def prior_var(var_prior: float, log_prior: float, y, var_y, cfg: DepthConfig) -> np.ndarray:
+    """
+    Variance of the height prior (log units^2) against floor cues y (...,) of variances var_y.
+
+    Heavy-tailed: a cue farther than `prior_outlier_sigma` sigmas of the two together (a child, a
+    very tall adult) widens it by the square of that distance; NaN cues leave it as it is.
+    """
+    with np.errstate(invalid='ignore'):
+        z2 = np.nan_to_num((np.asarray(y) - log_prior) ** 2 / (var_prior + var_y), nan=0.0)
+    return var_prior * np.maximum(1.0, z2 / cfg.prior_outlier_sigma**2)
+
+
 def fuse(means: list[np.ndarray], variances: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Inverse-variance fusion of estimates (each (...,), NaN = absent) -> (mean, variance)."""
     w = [
@@ -319,15 +331,12 @@ def frame_depth(
             + (cfg.ankle_height_std_m / hp) ** 2
         )  # (N,) shared by a person's frames
         floor_y = np.log(s_floor) + log_m
-    # the height prior, heavy-tailed as in TrackScale.estimate
-    var_pf = np.full(n, var_p)
-    if plane is not None and not plane.scale_from_prior:
-        with np.errstate(invalid='ignore'):
-            z2 = np.nan_to_num((floor_y - lp) ** 2 / (var_p + floor_var + sys_var), nan=0.0)
-        var_pf *= np.maximum(1.0, z2 / cfg.prior_outlier_sigma**2)  # (N,)
+    # the height prior, heavy-tailed on a floor of known metric scale (see TrackScale.estimate)
+    scale_known = plane is not None and not plane.scale_from_prior
+    var_pf = prior_var(var_p, lp, floor_y, floor_var + sys_var, cfg) if scale_known else var_p
     mean, var = fuse(
         [np.full(n, lp), log_m, floor_y],
-        [var_pf, np.full(n, var_n), floor_var + sys_var],
+        [np.broadcast_to(var_pf, (n,)), np.full(n, var_n), floor_var + sys_var],
     )
     # (N,)
     scale = np.clip(np.nan_to_num(np.exp(mean - log_m), nan=1.0), cfg.min_scale, cfg.max_scale)
@@ -356,7 +365,7 @@ def frame_depth(
         feet,
         ups,
         lateral_px,
-        plane is not None and not plane.scale_from_prior,
+        scale_known,
     )
 
 
@@ -423,7 +432,6 @@ class TrackScale:
         """
         var_prior = self.var_prior
         cues_m, cues_v = [np.array(self.log_prior)], []
-        heavy = self.floor_scale_known
         if self.net_n:
             cues_m.append(np.array(self.net_sum / self.net_n))
             cues_v.append(np.array(self.cfg.network_size_std**2))
@@ -432,9 +440,8 @@ class TrackScale:
             f_var = 1.0 / self.floor_w + self.floor_sys / self.floor_n
             cues_m.append(np.array(f_mu))
             cues_v.append(np.array(f_var))
-            if heavy:
-                z2 = (f_mu - self.log_prior) ** 2 / (var_prior + f_var)
-                var_prior *= max(1.0, z2 / self.cfg.prior_outlier_sigma**2)
+            if self.floor_scale_known:
+                var_prior = float(prior_var(var_prior, self.log_prior, f_mu, f_var, self.cfg))
         m, v = fuse(cues_m, [np.array(var_prior)] + cues_v)
         return float(m), float(v)
 
@@ -575,5 +582,6 @@ __all__ = [
     'fuse',
     'image_extent',
     'prior_size',
+    'prior_var',
     'root_covariance',
 ]
