@@ -141,6 +141,15 @@ class TrackerConfig:
     # filter), added along the ray to the published covariance. Monocular roots are ~11 % of the
     # distance off on held-out generated sequences (2-24 % per sequence, benchmarks/depth.md)
     root_depth_rel_std: float = 0.11
+    # what the filter cannot average away, added to the published covariance only (association
+    # unchanged): the network's pelvis against the true one across the ray, an offset a track's
+    # frames share (1.5-6.5 cm per person on the accuracy sequences s0-s4, GT boxes, true floor;
+    # these two terms took their shares inside the 2-sigma ellipsoid from 62/47/19/22/20 % to
+    # 100/57/42/38/28 %: the rest is fast motions and wrong scales), metres ...
+    root_lateral_sys_std_m: float = 0.03
+    # ... and along the ray the part of the network's per-frame depth noise that consecutive
+    # frames share (the filter takes them as independent), over the distance
+    root_depth_sys_rel_std: float = 0.02
     # --- per-joint smoothing of the root-relative pose (One-Euro filter) ---
     one_euro_min_cutoff_hz: float = 1.5  # cutoff at rest, Hz (lower = smoother, more lag)
     # cutoff increase per m/s of joint speed, Hz/(m/s) (higher = less lag)
@@ -553,6 +562,21 @@ class Tracker:
         r = t.kf.predicted(dt)  # (3,) metres
         return t.kf.predicted_pos_cov(dt) + t.scale_var * np.outer(r, r)
 
+    def _shared_error_cov(self, root: np.ndarray) -> np.ndarray:
+        """
+        (3, 3) covariance of the root error a track's frames share, m^2.
+
+        root_lateral_sys_std_m across the ray, root_depth_sys_rel_std x the distance along it
+        """
+        cfg = self.config
+        dist = float(np.linalg.norm(root))  # metres
+        if not np.isfinite(dist) or dist < 1e-9:
+            return np.eye(3) * cfg.root_lateral_sys_std_m**2
+        uu = np.outer(root, root) / dist**2  # (3, 3) projector onto the ray
+        return (cfg.root_depth_sys_rel_std * dist) ** 2 * uu + cfg.root_lateral_sys_std_m**2 * (
+            np.eye(3) - uu
+        )
+
     @staticmethod
     def _predicted_box(t: _Tracklet, stamp_s: float) -> np.ndarray:
         """
@@ -728,7 +752,7 @@ class Tracker:
             # (2,) px
             shift = box_centre(box) - box_centre(t.box_at_match)
             kp = t.keypoints2d + shift
-        cov = self._predicted_cov(t, 0.0)  # (3, 3) m^2
+        cov = self._predicted_cov(t, 0.0) + self._shared_error_cov(t.kf.pos)  # (3, 3) m^2
         return Track(
             id=t.id,
             state=state,
