@@ -237,14 +237,25 @@ def root_covariance(
     Along the ray |root|^2 var, across it (|root| lateral_px / fx)^2 (at least
     lateral_floor_m^2); lateral_px: (...,) px, default cfg.lateral_px_std.
     """
+    dist = np.linalg.norm(np.asarray(root, np.float64), axis=-1)  # (...,) metres
+    px = cfg.lateral_px_std if lateral_px is None else np.asarray(lateral_px, np.float64)
+    across = np.maximum(dist * px / fx, cfg.lateral_floor_m) ** 2  # (...,) m^2
+    return ray_covariance(root, log_var, across)
+
+
+def ray_covariance(root: np.ndarray, rel_var, across_var) -> np.ndarray:
+    """
+    (..., 3) roots -> (..., 3, 3) covariance, m^2, split along and across the camera ray.
+
+    rel_var (...,): variance along the ray over the squared distance (log units^2); across_var
+    (...,): variance of each axis across the ray, m^2. A root at the camera centre has none along.
+    """
     r = np.asarray(root, np.float64)
     dist = np.linalg.norm(r, axis=-1)  # (...,) metres
     u = r / np.where(dist > 1e-9, dist, 1.0)[..., None]  # (..., 3) unit ray
-    along = dist**2 * np.asarray(log_var)  # (...,) m^2
-    px = cfg.lateral_px_std if lateral_px is None else np.asarray(lateral_px, np.float64)
-    across = np.maximum(dist * px / fx, cfg.lateral_floor_m) ** 2  # (...,) m^2
+    along = dist**2 * np.asarray(rel_var)  # (...,) m^2
     uu = u[..., :, None] * u[..., None, :]
-    return along[..., None, None] * uu + across[..., None, None] * (np.eye(3) - uu)
+    return along[..., None, None] * uu + np.asarray(across_var)[..., None, None] * (np.eye(3) - uu)
 
 
 def image_extent(joints2d: np.ndarray) -> np.ndarray:
@@ -583,5 +594,6 @@ __all__ = [
     'image_extent',
     'prior_size',
     'prior_var',
+    'ray_covariance',
     'root_covariance',
 ]

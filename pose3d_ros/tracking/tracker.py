@@ -51,7 +51,12 @@ import numpy as np
 from pose3d_ros.core.boxes import box_centre, box_iou
 from pose3d_ros.tracking.association import assign, pose_distances
 from pose3d_ros.tracking.filters import ConstantVelocityKalman, OneEuroFilter
-from pose3d_ros.tracking.metric_scale import FrameDepth, root_covariance, TrackScale
+from pose3d_ros.tracking.metric_scale import (
+    FrameDepth,
+    ray_covariance,
+    root_covariance,
+    TrackScale,
+)
 
 
 class TrackState(IntEnum):
@@ -569,13 +574,7 @@ class Tracker:
         root_lateral_sys_std_m across the ray, root_depth_sys_rel_std x the distance along it
         """
         cfg = self.config
-        dist = float(np.linalg.norm(root))  # metres
-        if not np.isfinite(dist) or dist < 1e-9:
-            return np.eye(3) * cfg.root_lateral_sys_std_m**2
-        uu = np.outer(root, root) / dist**2  # (3, 3) projector onto the ray
-        return (cfg.root_depth_sys_rel_std * dist) ** 2 * uu + cfg.root_lateral_sys_std_m**2 * (
-            np.eye(3) - uu
-        )
+        return ray_covariance(root, cfg.root_depth_sys_rel_std**2, cfg.root_lateral_sys_std_m**2)
 
     @staticmethod
     def _predicted_box(t: _Tracklet, stamp_s: float) -> np.ndarray:
