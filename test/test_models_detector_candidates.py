@@ -35,6 +35,7 @@ from pose3d_ros.models.detector_factory import build_detector
 from pose3d_ros.models.detector_movenet import MoveNetDetector
 from pose3d_ros.models.detector_tiled import TiledDetector
 from pose3d_ros.models.detector_yolo import YoloDetector
+from pose3d_ros.tools.bench_detectors import vtest_index
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -165,7 +166,7 @@ def test_default_pipeline_uses_the_configured_detector():
 def vtest_frames():
     from pose3d_ros.tools.bench_detectors import load_sets
 
-    return load_sets(None, 0)['vtest (hand-boxed)']  # 10 frames of data/vtest_200.mp4, hand boxes
+    return load_sets(None, 0)['vtest (hand-boxed)']  # 16 frames of data/vtest_200.mp4, hand boxes
 
 
 def test_movenet_zoom_pass_finds_more_than_six_pedestrians(detectors, vtest_frames):
@@ -174,7 +175,7 @@ def test_movenet_zoom_pass_finds_more_than_six_pedestrians(detectors, vtest_fram
 
     The zoom windows around the small uncertain boxes find the others, without phantoms.
     """
-    image, gt, ignore = vtest_frames[7]  # frame 145
+    image, gt, ignore = vtest_frames[vtest_index(145)]
     assert len(gt) == 9
     found = {}
     for crops in (0, 3):
@@ -187,7 +188,7 @@ def test_movenet_zoom_pass_finds_more_than_six_pedestrians(detectors, vtest_fram
 
 def test_movenet_zoom_pass_on_the_hand_boxed_vtest_frames(detectors, vtest_frames):
     """
-    Recall / precision over the 66 hand-boxed people at the node's threshold.
+    Recall / precision over the hand-boxed people at the node's threshold.
 
     With and without
     """
@@ -200,8 +201,10 @@ def test_movenet_zoom_pass_on_the_hand_boxed_vtest_frames(detectors, vtest_frame
             pairs, fp, _ = match_boxes(d.boxes, gt, ignore, 0.5)
             tp, nd, req = tp + len(pairs), nd + len(pairs) + int(fp.sum()), req + len(gt)
         rates[crops] = (tp / req, tp / nd)
-    assert rates[0][0] < 0.75 and rates[3][0] >= 0.83, rates  # 0.727 -> 0.848
-    assert rates[3][1] >= 0.94, rates  # 0.949 (0.960 without)
+    # 102 people in 16 frames: 0.735 -> 0.824 (9 more people found), precision 0.974 -> 0.966
+    assert rates[0][0] < 0.76 and rates[3][0] >= 0.80, rates
+    assert rates[3][0] - rates[0][0] >= 0.06, rates
+    assert rates[3][1] >= 0.94, rates
 
 
 def test_movenet_zoom_windows_select_small_uncertain_boxes(detectors):

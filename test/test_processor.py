@@ -34,6 +34,7 @@ from pose3d_ros.core.camera import Camera
 from pose3d_ros.core.filtering import pose_distance
 from pose3d_ros.media import read_frames
 from pose3d_ros.processor import downscale, FrameProcessor, pose_roi
+from pose3d_ros.tools.bench_detectors import load_sets, vtest_index
 from pose3d_ros.tracking import TrackState
 import pytest
 import yaml
@@ -200,9 +201,7 @@ def test_node_run_and_eval_use_the_one_configuration():
 
 def test_detector_zoom_crops_parameter_reaches_the_detector(processor):
     """detector_zoom_crops (node parameter) switches MoveNet's zoom pass, also at run time."""
-    from pose3d_ros.tools.bench_detectors import load_sets
-
-    image, gt, _ = load_sets(None, 0)['vtest (hand-boxed)'][7]  # frame 145: 9 people
+    image, gt, _ = load_sets(None, 0)['vtest (hand-boxed)'][vtest_index(145)]  # 9 people
     detector = processor.pipeline.detector
     found = {}
     try:

@@ -69,6 +69,12 @@ THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)
 IOU = 0.5
 
 
+def vtest_index(frame: int) -> int:
+    """Position of hand-boxed frame number `frame` of data/vtest_200.mp4 in load_sets' list."""
+    vt = json.loads((ROOT / 'data' / 'vtest_people.json').read_text())
+    return sorted(int(k) for k in vt['frames']).index(frame)
+
+
 def load_sets(
     sequences: Path | None, max_frames: int
 ) -> dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
