@@ -98,6 +98,13 @@ class TrackerConfig:
     gate_floor_m: float = 0.1
     # ... and on the box height: 1-sigma of log(detected / predicted height) from frame to frame
     box_height_std: float = 0.15
+    # a coasting track is not published in a frame where its predicted box overlaps the box of a
+    # track measured in that frame by this IoU or more, their roots within gate_sigma of each
+    # other and not told apart in depth (see the next); it coasts on unpublished, [0, 1]; > 1 = off
+    shadow_iou: float = 0.4
+    # ... "not told apart": the two filters' 1-sigma along the line between the roots at least
+    # this (a far person's monocular depth, not a person standing behind another), metres
+    shadow_min_std_m: float = 0.5
     det_min_score: float = 0.1  # detections below this score are ignored, [0, 1]
     new_track_min_score: float = 0.3  # min detector score to start a track, [0, 1]
     # no new track within this root distance of a live track, metres
@@ -441,6 +448,8 @@ class Tracker:
                 continue  # an unconfirmed track is only shown in frames where it was detected
             if self._hidden(t, stamp_s):
                 continue  # coasted out; kept (unpublished) for re-finding
+            if not t.matched_now and self._shadowed(t, stamp_s):
+                continue  # coasting on a person another track measures now: not shown twice
             state = (
                 TrackState.NEW
                 if not t.confirmed or t.age == 1
@@ -461,6 +470,39 @@ class Tracker:
         )
 
     # ------------------------------------------------------------------ internals
+    def _shadowed(self, t: _Tracklet, stamp_s: float) -> bool:
+        """
+        Whether coasting track t lies on a person another track measures in this frame.
+
+        Its predicted box overlaps that track's box by `shadow_iou` or more, and the two roots
+        cannot be told apart: within `gate_sigma` of each other under the two Kalman filters'
+        covariances, which are at least `shadow_min_std_m` along the line between them. A far
+        person's monocular depth wanders by metres (a second track started on them a few metres
+        off would otherwise stay beside them as a phantom); a person standing behind another
+        one, whose depth the filters know to decimetres, is still shown.
+        """
+        cfg = self.config
+        if not cfg.gate_sigma:
+            return False
+        dt = max(stamp_s - t.kf_stamp, 0.0)
+        root, cov_t = t.kf.predicted(dt), t.kf.predicted_pos_cov(dt)  # (3,) m, (3, 3) m^2
+        box = self._predicted_box(t, stamp_s)[None]  # (1, 4) px
+        for o in self._tracks:
+            if o is t or not o.matched_now:
+                continue
+            if box_iou(box, o.box_at_match[None])[0, 0] < cfg.shadow_iou:
+                continue
+            d = o.kf.pos - root  # (3,) metres
+            cov = cov_t + o.kf.pos_cov + cfg.gate_floor_m**2 * np.eye(3)  # (3, 3) m^2
+            dd = float(d @ d)
+            spread = float(d @ cov @ d) / dd if dd > 0 else float(np.trace(cov)) / 3  # m^2
+            if (
+                spread >= cfg.shadow_min_std_m**2
+                and float(d @ np.linalg.solve(cov, d)) <= cfg.gate_sigma**2
+            ):
+                return True
+        return False
+
     def _hidden(self, t: _Tracklet, stamp_s: float) -> bool:
         """Whether t is a confirmed track past its coast time, kept unpublished for re-finding."""
         return (
