@@ -133,6 +133,14 @@ class TrackerConfig:
     # with image_size given, a coasting track whose predicted box centre is more
     exit_margin_px: float = 0.0
     #                              than this outside the image ends at once, pixels
+    # with image_size given, a track whose last matched box reached within this of the left or
+    # right image border, moving out, is published for one missed frame, then not while it
+    # coasts on: the person most likely left the view; if not, their next detection shows them
+    # again under their id. Pixels; < 0 = off
+    exit_border_px: float = 4.0
+    # ... "moving out": the box centre moving towards that border faster than this many box
+    # widths per second (a standing person's detector boxes jitter by less), 1/s
+    exit_min_speed: float = 0.5
     # a stamp earlier than the previous one by more than this resets, s
     backwards_tolerance_s: float = 1e-6
     min_dt_s: float = 1e-3  # time steps are clamped to at least this (duplicate stamps), s
@@ -450,6 +458,8 @@ class Tracker:
                 continue  # coasted out; kept (unpublished) for re-finding
             if not t.matched_now and self._shadowed(t, stamp_s):
                 continue  # coasting on a person another track measures now: not shown twice
+            if not t.matched_now and self._leaving(t, stamp_s):
+                continue  # last seen cut by the image border, not coming back in
             state = (
                 TrackState.NEW
                 if not t.confirmed or t.age == 1
@@ -502,6 +512,18 @@ class Tracker:
             ):
                 return True
         return False
+
+    def _leaving(self, t: _Tracklet, stamp_s: float) -> bool:
+        """Whether coasting track t was last matched at a side of the image, moving out."""
+        m = self.config.exit_border_px
+        missed = stamp_s - t.last_match_stamp  # s
+        if m < 0 or self._image_size is None or missed <= 1.5 * (self.frame_period_s or 0.0):
+            return False
+        x, bw = t.box_at_match[0], t.box_at_match[2]  # px
+        out = self.config.exit_min_speed * bw  # px/s: slower is a standing person's box jitter
+        w, vx = float(self._image_size[0]), t.centre_vel[0]  # px, px/s
+        # left and right only: a near person's box is cut at the bottom while they stay
+        return bool((x <= m and vx < -out) or (x + bw >= w - m and vx > out))
 
     def _hidden(self, t: _Tracklet, stamp_s: float) -> bool:
         """Whether t is a confirmed track past its coast time, kept unpublished for re-finding."""
