@@ -196,6 +196,19 @@ def pose_roi(keypoints2d: np.ndarray, margin: float = ROI_MARGIN) -> np.ndarray 
     return np.array([lo[0] - pad, lo[1] - pad, hi[0] - lo[0] + 2 * pad, hi[1] - lo[1] + 2 * pad])
 
 
+def clip_box(box: np.ndarray, image_size: tuple[int, int]) -> np.ndarray | None:
+    """
+    (4,) x, y, width, height px cut to the image (width, height) px.
+
+    None when nothing of it is inside
+    """
+    x0, y0 = max(box[0], 0.0), max(box[1], 0.0)
+    x1, y1 = min(box[0] + box[2], image_size[0]), min(box[1] + box[3], image_size[1])
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return np.array([x0, y0, x1 - x0, y1 - y0])
+
+
 @dataclass
 class _Followed:
     """A published track the processor follows with its pose ROI."""
@@ -424,6 +437,8 @@ class FrameProcessor:
                 self._uncertain = True  # someone was not measured: the detector looks next frame
                 continue
             roi = pose_roi(t.keypoints2d)
+            if roi is not None and self._image_size is not None:
+                roi = clip_box(roi, self._image_size)
             if roi is None:
                 self._uncertain = True
                 continue
@@ -441,6 +456,7 @@ __all__ = [
     'FrameResult',
     'ModelLoadError',
     'build_pipeline',
+    'clip_box',
     'describe_engines',
     'detector_options',
     'set_detector_zoom',

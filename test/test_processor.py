@@ -33,9 +33,9 @@ from pose3d_ros.core.boxes import box_iou
 from pose3d_ros.core.camera import Camera
 from pose3d_ros.core.filtering import pose_distance
 from pose3d_ros.media import read_frames
-from pose3d_ros.processor import downscale, FrameProcessor, pose_roi
+from pose3d_ros.processor import clip_box, downscale, FrameProcessor, pose_roi
 from pose3d_ros.tools.bench_detectors import load_sets, vtest_index
-from pose3d_ros.tracking import TrackState
+from pose3d_ros.tracking import Track, TrackState
 import pytest
 import yaml
 
@@ -92,6 +92,33 @@ def test_pose_roi_is_the_grown_skeleton_box():
     kp = np.array([[100.0, 50.0], [140.0, 250.0], [120.0, np.nan], [110.0, 150.0]])  # (J, 2) px
     np.testing.assert_allclose(pose_roi(kp, margin=0.1), [80.0, 30.0, 80.0, 240.0])
     assert pose_roi(kp[:2]) is None  # fewer than 3 joints
+
+
+def test_a_pose_roi_is_cut_to_the_image_like_a_detector_box():
+    """
+    A person cut by the image border: the ROI is the visible part, as the detector's box was.
+
+    BlazePose puts the joints outside the image where it thinks they are; centred on those, the
+    next crop of a person at the left border (generated 'near' sequence) was mostly black padding
+    and scored 0.03 (person flag), so the track was lost a frame after its first detection.
+    """
+    box = clip_box(np.array([-40.0, 100, 120, 400]), (640, 480))
+    np.testing.assert_allclose(box, [0, 100, 80, 380])
+    inside = np.array([10.0, 20, 30, 40])
+    np.testing.assert_allclose(clip_box(inside, (640, 480)), inside)
+    assert clip_box(np.array([-50.0, 100, 40, 100]), (640, 480)) is None
+
+
+def test_the_followed_roi_of_a_person_at_the_border_is_inside_the_image(processor):
+    proc = FrameProcessor(processor.config, pipeline=processor.pipeline)
+    kp = np.array([[-60.0, 150.0], [40.0, 200.0], [20.0, 470.0], [-30.0, 520.0]])  # (J, 2) px
+    cam = Camera.from_fov(640, 480, 60.0)
+    proc.process(np.zeros((480, 640, 3), np.uint8), cam, 0.0)  # sets the image size
+    t = Track('7', TrackState.TRACKED, 2, 2, 0.9, np.zeros((4, 3)), np.ones(4), np.zeros(3),
+              np.zeros(3), np.array([0.0, 150, 40, 330]), kp, 0.1)
+    proc._follow([t], 0.1)
+    x, y, w, h = proc._followed['7'].roi
+    assert x == 0.0 and y > 0 and x + w <= 640 and y + h == 480, (x, y, w, h)
 
 
 def test_downscale_factor():

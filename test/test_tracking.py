@@ -283,7 +283,8 @@ def _walk_out_then_missed(
     States published for one person detected for 10 frames at 30 Hz, then missed.
 
     Box x from x0, moving at speed_px_s, alternating +-2 px of detector jitter (phase +-1: which
-    sign comes first); 76 x 200 px in a 640 px wide image. Returns (states of the missed frames, ids of every frame).
+    sign comes first); 76 x 200 px in a 640 px wide image. Returns (states of the missed frames,
+    ids of every frame).
     """
     tr = Tracker(TrackerConfig(min_hits=1, max_coast_s=1.0))
     ids, states = [], []
