@@ -57,6 +57,12 @@ class PipelineConfig:
     antialias: bool = True  # sample strongly shrunk crops from an image pyramid level
     # drop crops whose model-level person score is lower (BlazePose pose flag)
     min_pose_score: float = 0.25
+    # ... except a detection scored at least this whose box reaches an image border (within
+    # border_box_px): the flag drops for a body cut by the border (the astronaut photo cut at the
+    # left: 0.21, MoveNet 0.81; basketball players cut at the left: 0.02-0.21, MoveNet
+    # 0.58-0.65), [0, 1]; > 1 = off
+    cut_detection_min_score: float = 0.5
+    border_box_px: float = 4.0  # pixels
     # joints below this confidence are left out of the translation fit
     fit_min_confidence: float = 0.0
     # reconstruction: joints this close to the crop border count as truncated
@@ -233,8 +239,16 @@ class Pose3DPipeline:
             joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
             lap('reconstruct')
 
+        h, w = image_rgb.shape[:2]
+        m = cfg.border_box_px
+        at_border = (
+            (boxes[:, 0] <= m)
+            | (boxes[:, 1] <= m)
+            | (boxes[:, 0] + boxes[:, 2] >= w - m)
+            | (boxes[:, 1] + boxes[:, 3] >= h - m)
+        )  # (N,) the box reaches an image border: a person cut by it
         keep = self._select(
-            joints, joints2d, from_tracks, scores, getattr(pred, 'pose_score', None)
+            joints, joints2d, from_tracks, scores, getattr(pred, 'pose_score', None), at_border
         )
         lap('filter')
         out_joints, out_2d, out_conf = self._to_output(joints[keep], joints2d[keep], conf[keep])
@@ -291,9 +305,14 @@ class Pose3DPipeline:
         from_tracks: np.ndarray | None,
         scores: np.ndarray,
         pose_score: np.ndarray | None,
+        at_border: np.ndarray | None = None,
     ) -> np.ndarray:
         """
         (N, J, 3) camera-frame poses -> (K,) int64 indices kept, best detection score first.
+
+        Crops the crop model doubts (person flag under min_pose_score) are dropped, but not the
+        detections (at_border (N,) bool: boxes reaching an image border) of people cut by the
+        image border, whose flag is low because their body is.
 
         joints2d: (N, J, 2) their image pixels, from_tracks (N,) bool or None (see process). Two
         poses are one person when close in 3D, or when their 2D skeletons coincide and one of the
@@ -306,7 +325,15 @@ class Pose3DPipeline:
         cfg = self.config
         ok = np.isfinite(joints).all(axis=(1, 2)) & (joints[:, :, 2] > 0).any(axis=1)  # (N,)
         if pose_score is not None:
-            ok &= np.asarray(pose_score) >= cfg.min_pose_score
+            passed = np.asarray(pose_score) >= cfg.min_pose_score  # (N,)
+            if at_border is not None:  # detections of people cut by the image border
+                cut = np.asarray(at_border, bool) & (
+                    np.asarray(scores) >= cfg.cut_detection_min_score
+                )
+                if from_tracks is not None:
+                    cut &= ~np.asarray(from_tracks, bool)
+                passed |= cut
+            ok &= passed
         idx = np.nonzero(ok)[0]
         if not self._known or len(idx) == 0:
             return idx[np.argsort(-np.asarray(scores)[idx], kind='stable')]
