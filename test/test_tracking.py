@@ -276,29 +276,32 @@ def test_track_coasting_out_of_the_image_ends_at_once():
     assert sum(states, []).count(TrackState.LOST) == 1 and len(sum(states, [])) < 6
 
 
-def _walk_out_then_missed(
-    x0: float, speed_px_s: float, missed: int, phase: int = 1
-) -> tuple[list, list]:
+def _side_update(tr: Tracker, k: int, x: float, detected: bool) -> list:
+    """One 30 Hz update: the person's 76 x 200 px box at x (640 px wide image), or no detection."""
+    return tr.update(
+        k / 30,
+        _person(0.0, 4.0)[None] if detected else np.zeros((0, J, 3)),
+        np.array([[x, 100.0, 76.0, 200.0]]) if detected else np.zeros((0, 4)),
+        np.full(int(detected), 0.9),
+        image_size=IMAGE_SIZE,
+    )
+
+
+def _walk_out_then_missed(x0: float, speed_px_s: float, missed: int, phase: int = 1) -> list:
     """
-    States published for one person detected for 10 frames at 30 Hz, then missed.
+    States published for one person detected for 10 frames at 30 Hz, then missed `missed` frames.
 
     Box x from x0, moving at speed_px_s, alternating +-2 px of detector jitter (phase +-1: which
-    sign comes first); 76 x 200 px in a 640 px wide image. Returns (states of the missed frames,
-    ids of every frame).
+    sign comes first). Returns the states of the missed frames.
     """
     tr = Tracker(TrackerConfig(min_hits=1, max_coast_s=1.0))
-    ids, states = [], []
+    states = []
     for k in range(10 + missed):
         x = x0 + speed_px_s * k / 30 + phase * (2.0 if k % 2 else -2.0)
-        if k < 10:
-            boxes, joints = np.array([[x, 100.0, 76.0, 200.0]]), _person(0.0, 4.0)[None]
-        else:
-            boxes, joints = np.zeros((0, 4)), np.zeros((0, J, 3))
-        out = tr.update(k / 30, joints, boxes, np.full(len(boxes), 0.9), image_size=IMAGE_SIZE)
-        ids.append([t.id for t in out])
+        out = _side_update(tr, k, x, k < 10)
         if k >= 10:
             states.append([t.state for t in out])
-    return states, ids
+    return states
 
 
 def test_a_person_walking_out_at_the_image_side_is_not_shown_coasting_inside_it():
@@ -311,27 +314,19 @@ def test_a_person_walking_out_at_the_image_side_is_not_shown_coasting_inside_it(
     at the border with jittering boxes, and one walking in, stay shown while they coast.
     """
     # walking out through the right border at 60 px/s (0.8 box widths per second)
-    states, _ = _walk_out_then_missed(560.0, 60.0, missed=8)
+    states = _walk_out_then_missed(560.0, 60.0, missed=8)
     assert states[0] == [TrackState.PREDICTED]
     assert all(s == [] for s in states[1:]), states
     # standing at the left border; walking in from it at 60 px/s (either jitter phase)
     for x0, speed, phase in ((0.0, 0.0, 1), (0.0, 0.0, -1), (0.0, 60.0, 1), (0.0, 60.0, -1)):
-        states, _ = _walk_out_then_missed(x0, speed, missed=8, phase=phase)
+        states = _walk_out_then_missed(x0, speed, missed=8, phase=phase)
         assert all(s == [TrackState.PREDICTED] for s in states), (x0, speed, phase, states)
     # the same at the right border with the rule off: the old behaviour, shown while coasting
     tr = Tracker(TrackerConfig(min_hits=1, max_coast_s=1.0, exit_border_px=-1.0))
     shown = 0
     for k in range(18):
-        x = 560.0 + 2.0 * k
-        det = k < 10
-        out = tr.update(
-            k / 30,
-            _person(0.0, 4.0)[None] if det else np.zeros((0, J, 3)),
-            np.array([[x, 100.0, 76.0, 200.0]]) if det else np.zeros((0, 4)),
-            np.full(int(det), 0.9),
-            image_size=IMAGE_SIZE,
-        )
-        shown += (not det) and len(out) == 1
+        out = _side_update(tr, k, 560.0 + 2.0 * k, k < 10)
+        shown += k >= 10 and len(out) == 1
     assert shown == 8
 
 
@@ -339,15 +334,8 @@ def test_a_person_hidden_at_the_image_side_gets_their_id_back_when_detected_agai
     tr = Tracker(TrackerConfig(min_hits=1, max_coast_s=1.0))
     published = []
     for k in range(24):  # detected, 8 frames missed at the right border (hidden), detected again
-        det = k < 10 or k >= 18
         x = 560.0 + 2.0 * min(k, 10) - (4.0 if k >= 18 else 0.0)
-        out = tr.update(
-            k / 30,
-            _person(0.0, 4.0)[None] if det else np.zeros((0, J, 3)),
-            np.array([[x, 100.0, 76.0, 200.0]]) if det else np.zeros((0, 4)),
-            np.full(int(det), 0.9),
-            image_size=IMAGE_SIZE,
-        )
+        out = _side_update(tr, k, x, k < 10 or k >= 18)
         published.append({t.id for t in out if t.state != TrackState.LOST})
     assert published[12] == set()  # hidden while missed
     assert published[0] == published[18] == published[23] and len(published[0]) == 1
