@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 from pose3d_ros.core import filtering, skeletons
+from pose3d_ros.core.boxes import border_sides
 from pose3d_ros.core.camera import Camera
 from pose3d_ros.core.crops import crop_geometry, crop_points_to_image, CropGeometry, warp_crops
 from pose3d_ros.core.reconstruct import reconstruct_in_camera
@@ -239,14 +240,8 @@ class Pose3DPipeline:
             joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
             lap('reconstruct')
 
-        h, w = image_rgb.shape[:2]
-        m = cfg.border_box_px
-        at_border = (
-            (boxes[:, 0] <= m)
-            | (boxes[:, 1] <= m)
-            | (boxes[:, 0] + boxes[:, 2] >= w - m)
-            | (boxes[:, 1] + boxes[:, 3] >= h - m)
-        )  # (N,) the box reaches an image border: a person cut by it
+        # (N,) the box reaches an image border: a person cut by it
+        at_border = border_sides(boxes, (camera.width, camera.height), cfg.border_box_px).any(-1)
         keep = self._select(
             joints, joints2d, from_tracks, scores, getattr(pred, 'pose_score', None), at_border
         )

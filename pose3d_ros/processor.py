@@ -47,7 +47,7 @@ import time
 import cv2
 import numpy as np
 from pose3d_ros.config import Pose3DConfig
-from pose3d_ros.core.boxes import box_centre, box_iou
+from pose3d_ros.core.boxes import box_centre, box_iou, clip_box
 from pose3d_ros.core.camera import Camera
 from pose3d_ros.core.skeletons import get_skeleton, SkeletonDef
 from pose3d_ros.pipeline import build_default_pipeline, FramePoses, PipelineConfig, Pose3DPipeline
@@ -194,19 +194,6 @@ def pose_roi(keypoints2d: np.ndarray, margin: float = ROI_MARGIN) -> np.ndarray 
     lo, hi = keypoints2d[ok].min(axis=0), keypoints2d[ok].max(axis=0)  # (2,) px
     pad = margin * (hi[1] - lo[1])
     return np.array([lo[0] - pad, lo[1] - pad, hi[0] - lo[0] + 2 * pad, hi[1] - lo[1] + 2 * pad])
-
-
-def clip_box(box: np.ndarray, image_size: tuple[int, int]) -> np.ndarray | None:
-    """
-    (4,) x, y, width, height px cut to the image (width, height) px.
-
-    None when nothing of it is inside
-    """
-    x0, y0 = max(box[0], 0.0), max(box[1], 0.0)
-    x1, y1 = min(box[0] + box[2], image_size[0]), min(box[1] + box[3], image_size[1])
-    if x1 <= x0 or y1 <= y0:
-        return None
-    return np.array([x0, y0, x1 - x0, y1 - y0])
 
 
 @dataclass
@@ -456,7 +443,6 @@ __all__ = [
     'FrameResult',
     'ModelLoadError',
     'build_pipeline',
-    'clip_box',
     'describe_engines',
     'detector_options',
     'set_detector_zoom',

@@ -29,11 +29,11 @@ import sys
 import numpy as np
 from photo_helpers import load_rgb, PEOPLE
 from pose3d_ros.config import Pose3DConfig
-from pose3d_ros.core.boxes import box_iou
+from pose3d_ros.core.boxes import box_iou, clip_box
 from pose3d_ros.core.camera import Camera
 from pose3d_ros.core.filtering import pose_distance
 from pose3d_ros.media import read_frames
-from pose3d_ros.processor import clip_box, downscale, FrameProcessor, pose_roi
+from pose3d_ros.processor import downscale, FrameProcessor, pose_roi
 from pose3d_ros.tools.bench_detectors import load_sets, vtest_index
 from pose3d_ros.tracking import Track, TrackState
 import pytest

@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""2D boxes x, y, width, height in pixels: centres and overlaps."""
+"""2D boxes x, y, width, height in pixels: centres, overlaps, the image border."""
 
 import numpy as np
 
@@ -48,4 +48,36 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
 
 
-__all__ = ['box_centre', 'box_iou']
+def clip_box(box: np.ndarray, image_size: tuple[int, int]) -> np.ndarray | None:
+    """
+    (4,) x, y, width, height px cut to the image (width, height) px.
+
+    None when nothing of it is inside
+    """
+    x0, y0 = max(box[0], 0.0), max(box[1], 0.0)
+    x1, y1 = min(box[0] + box[2], image_size[0]), min(box[1] + box[3], image_size[1])
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return np.array([x0, y0, x1 - x0, y1 - y0])
+
+
+def border_sides(boxes: np.ndarray, image_size: tuple[int, int], margin: float) -> np.ndarray:
+    """
+    (..., 4) bool: which image borders (left, top, right, bottom) boxes (..., 4) reach.
+
+    Within margin pixels of an image of (width, height) pixels: a person cut by that border.
+    """
+    b = np.asarray(boxes, np.float64)
+    w, h = image_size
+    return np.stack(
+        [
+            b[..., 0] <= margin,
+            b[..., 1] <= margin,
+            b[..., 0] + b[..., 2] >= w - margin,
+            b[..., 1] + b[..., 3] >= h - margin,
+        ],
+        axis=-1,
+    )
+
+
+__all__ = ['border_sides', 'box_centre', 'box_iou', 'clip_box']

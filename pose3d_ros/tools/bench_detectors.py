@@ -251,6 +251,7 @@ def run_system(config=None, log=print) -> dict:
     from pose3d_ros.core.camera import Camera
     from pose3d_ros.media import read_frames
     from pose3d_ros.processor import FrameProcessor
+
     cfg = config if config is not None else Pose3DConfig()
     vt = json.loads((ROOT / 'data' / 'vtest_people.json').read_text())
     want = {int(k): np.asarray(v, np.float64) for k, v in vt['frames'].items()}
@@ -303,9 +304,10 @@ def run_system_generated(sequences: Path, max_frames: int, config=None, log=prin
         for f in range(min(seq.num_frames, max_frames)):
             result = processor.process(seq.frame(f), cam, float(seq.gt['stamps'][f]))
             present = seq.gt['present'][f]
-            for t in (tally, total):
-                _count(t, result.tracks, seq.gt['boxes'][f][present], seq.gt['ignore'][f][present])
+            _count(tally, result.tracks, seq.gt['boxes'][f][present], seq.gt['ignore'][f][present])
         out[f'gen/{folder.name}'] = _rates(tally)
+        for kind, counts in tally.items():
+            total[kind] = [a + b for a, b in zip(total[kind], counts)]
     processor.close()
     out['gen (all)'] = _rates(total)
     return out

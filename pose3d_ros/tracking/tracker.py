@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-from pose3d_ros.core.boxes import box_centre, box_iou
+from pose3d_ros.core.boxes import border_sides, box_centre, box_iou
 from pose3d_ros.tracking.association import assign, pose_distances
 from pose3d_ros.tracking.filters import ConstantVelocityKalman, OneEuroFilter
 from pose3d_ros.tracking.metric_scale import (
@@ -519,11 +519,11 @@ class Tracker:
         missed = stamp_s - t.last_match_stamp  # s
         if m < 0 or self._image_size is None or missed <= 1.5 * (self.frame_period_s or 0.0):
             return False
-        x, bw = t.box_at_match[0], t.box_at_match[2]  # px
-        out = self.config.exit_min_speed * bw  # px/s: slower is a standing person's box jitter
-        w, vx = float(self._image_size[0]), t.centre_vel[0]  # px, px/s
+        left, _, right, _ = border_sides(t.box_at_match, self._image_size, m)
+        # px/s: slower is a standing person's box jitter
+        out, vx = self.config.exit_min_speed * t.box_at_match[2], t.centre_vel[0]
         # left and right only: a near person's box is cut at the bottom while they stay
-        return bool((x <= m and vx < -out) or (x + bw >= w - m and vx > out))
+        return bool((left and vx < -out) or (right and vx > out))
 
     def _hidden(self, t: _Tracklet, stamp_s: float) -> bool:
         """Whether t is a confirmed track past its coast time, kept unpublished for re-finding."""
