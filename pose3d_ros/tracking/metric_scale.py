@@ -77,7 +77,9 @@ class DepthConfig:
     network_size_std: float = 0.5
     # relative 1-sigma per-frame noise of the network's depth (feet seen)
     frame_size_std: float = 0.03
-    truncated_size_std: float = 0.06  # the same when no ankle is inside the image (legs cut off)
+    # the same when the body is cut by the image border (legs, a side or the soles outside: see
+    # _whole_body)
+    truncated_size_std: float = 0.06
     # the network's ankle keypoint above the floor (lowest foot, walking) over the network pose's
     # body size at the true scale: 0.075-0.087 on held-out generated sequences (the ankles of the
     # network pose sit 1.5-2.5 cm above the GT ankles, which are at ~0.058 of the chain). 0.055
@@ -197,6 +199,8 @@ class FrameDepth:
     # the plane's metric scale is its own (TF, parameters, a given camera height), not the height
     # prior's: then a floor contact far from the prior is the person's stature (heavy-tailed prior)
     floor_scale_known: bool = False
+    # (N,) the whole body is in the image (see _whole_body); empty = all
+    whole: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 def prior_var(var_prior: float, log_prior: float, y, var_y, cfg: DepthConfig) -> np.ndarray:
@@ -352,7 +356,8 @@ def frame_depth(
     # (N,)
     scale = np.clip(np.nan_to_num(np.exp(mean - log_m), nan=1.0), cfg.min_scale, cfg.max_scale)
     # (N,)
-    frame_var = np.where(inside.any(axis=1), cfg.frame_size_std, cfg.truncated_size_std) ** 2
+    whole = _whole_body(joints2d, ank, extent, image_size, cfg)  # (N,)
+    frame_var = np.where(whole, cfg.frame_size_std, cfg.truncated_size_std) ** 2
     log_var = np.where(np.isfinite(var), var, var_n) + frame_var
     cov = root_covariance(root * scale[:, None], log_var, fx, cfg, lateral_px)
     # without the floor
@@ -377,7 +382,26 @@ def frame_depth(
         ups,
         lateral_px,
         scale_known,
+        whole,
     )
+
+
+def _whole_body(joints2d, ank, extent, image_size, cfg: DepthConfig) -> np.ndarray:
+    """
+    (N,) whether each person's whole body is in the image, as the crop model saw it.
+
+    Every keypoint inside, and the sole of a foot too: an ankle at least a foot height
+    (ankle_height_ratio of the person's image size) above the bottom edge. A body cut by the
+    border gives a less reliable pose, so its depth gets the truncated per-frame noise.
+    joints2d (N, J, 2) px; ank: the two ankle indices; extent (N,) px.
+    """
+    w, h = image_size
+    j = np.asarray(joints2d, np.float64)  # (N, J, 2) px
+    with np.errstate(invalid='ignore'):
+        inside = ((j >= 0) & (j <= np.array([w - 1, h - 1]))).all(-1)  # (N, J)
+        body = np.where(np.isfinite(j).all(-1), inside, True).all(-1)  # (N,)
+        sole = j[:, ank, 1] <= h - 1 - cfg.ankle_height_ratio * np.nan_to_num(extent)[:, None]
+    return body & sole.any(axis=1)
 
 
 def _floor_samples(joints, joint_conf, feet_ok, s, prior_scale, cfg: DepthConfig):
@@ -429,6 +453,9 @@ class TrackScale:
         self.last_foot: tuple[float, float, float] | None = None
         # whether the latest frame's floor had its own metric scale (FrameDepth.floor_scale_known)
         self.floor_scale_known = False
+        # the latest update's accepted floor cue as a log scale of that frame's network pose and
+        # its per-frame variance; None = none that frame
+        self.frame_cue: tuple[float, float] | None = None
 
     def estimate(self) -> tuple[float, float]:
         """
@@ -501,6 +528,7 @@ class TrackScale:
         # floor cue as a size at the track's mean network size
         y = depth.floor_log_size[i] - lm + m_bar
         vy, vs = depth.floor_var[i], depth.floor_sys_var[i]
+        self.frame_cue = None
         if np.isfinite(y):
             # ankle height, m
             height = float(np.exp(mu - lm) * depth.foot_down[i] + depth.plane_offset)
@@ -527,6 +555,11 @@ class TrackScale:
                 self.run = None
                 self._accept(float(y), float(vy), float(vs))
                 mu, var = self.estimate()
+                # the plane's (shared) error is in the track's scale too, in the share the floor
+                # has in it; the rest of it is this cue's own
+                f_var = 1.0 / self.floor_w + self.floor_sys / self.floor_n
+                own = float(vy) + float(vs) * max(0.0, 1.0 - var / f_var)
+                self.frame_cue = (float(depth.floor_log_size[i] - lm), own)
             else:
                 self.rejected += 1
                 if not good and self._relock(stamp_s, float(y), float(vy), float(vs), float(lm)):
@@ -536,6 +569,23 @@ class TrackScale:
             np.clip(np.nan_to_num(np.exp(mu - m_bar), nan=1.0), cfg.min_scale, cfg.max_scale)
         )
         return scale, var
+
+    def frame_scale(self, scale: float, frame_var: float, cut: bool) -> tuple[float, float]:
+        """
+        Return this frame's scale and per-frame log variance (a body cut by the image border).
+
+        scale: the track's (from `update`); frame_var: the network's per-frame log variance; cut:
+        the body is not all in the image (FrameDepth.whole). The crop model's pose of a cut body
+        wobbles in depth (DepthConfig.truncated_size_std), so a floor contact of the same frame,
+        accepted by `update`, is fused in by the two per-frame variances: the feet hold the
+        depth. A whole body keeps the track's scale (on held-out sequences the per-frame floor
+        cue, correlated from frame to frame by the gait, made whole walkers no better).
+        """
+        if not cut or self.frame_cue is None:
+            return scale, frame_var
+        y, vy = self.frame_cue
+        m, v = fuse([np.array(np.log(scale)), np.array(y)], [np.array(frame_var), np.array(vy)])
+        return float(np.clip(np.exp(m), self.cfg.min_scale, self.cfg.max_scale)), float(v)
 
     def _accept(self, y: float, vy: float, vs: float) -> None:
         """Add one floor cue (log size y, its per-frame and shared variances) to the history."""

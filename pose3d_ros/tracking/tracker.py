@@ -732,10 +732,12 @@ class Tracker:
         variance and its scale over the network's.
         """
         s, var = scale.update(stamp_s, depth, d)
+        cut = len(depth.whole) > d and not depth.whole[d]
+        # log units^2
+        s, frame_var = scale.frame_scale(s, scale.frame_var(float(depth.frame_var[d])), cut)
         joints = joints * (s / depth.scale[d])  # (J, 3) metres: the image projection stays put
         # (3,) only sets the ray direction and distance of the noise
         root = np.nanmean(joints, axis=0)
-        frame_var = scale.frame_var(float(depth.frame_var[d]))  # log units^2
         px = depth.lateral_px[d] if len(depth.lateral_px) > d else None  # across the ray, px
         return joints, root_covariance(root, frame_var, depth.fx, depth.config, px), var, s
 
