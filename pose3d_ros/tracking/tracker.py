@@ -385,6 +385,10 @@ class Tracker:
                 )
                 for ti, di in assign(1.0 - iou, (iou >= cfg.iou_match_min) & near):
                     d = int(dets[di])
+                    # without the depth cues: the detection's single-frame scale and the filter's
+                    # default noise re-sync the track to a depth that jumped beyond the 3D gates,
+                    # so the next frames match in 3D again (street clip, with the cues passed here:
+                    # confirmed ids 16 -> 20, precision 0.929 -> 0.910, root jump 17.7 -> 18.8 cm)
                     self._correct(
                         left[ti],
                         stamp_s,
