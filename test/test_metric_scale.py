@@ -265,6 +265,22 @@ def test_jumps_and_other_floors_do_not_corrupt_the_scale(lift):
     assert np.all(np.abs(during / before - 1) < 0.01)
 
 
+def track_one(tracker, stamp, cam, plane, net, uv, conf):
+    """Feed one observed person to the tracker, depth cues included; returns their track."""
+    fd = depth_of(cam, plane, net, uv, conf)
+    box = np.r_[uv.min(0), uv.max(0) - uv.min(0)]
+    (track,) = tracker.update(
+        stamp,
+        net[None] * fd.scale[:, None, None],
+        box[None],
+        np.ones(1),
+        conf[None],
+        uv[None],
+        depth=fd,
+    )
+    return track
+
+
 def test_tracker_publishes_metric_roots_with_a_shrinking_covariance():
     rng = np.random.default_rng(2)
     cam = CameraRig.create(640, 480, 60.0, 1.4, 12.0)
@@ -274,17 +290,7 @@ def test_tracker_publishes_metric_roots_with_a_shrinking_covariance():
     for f in range(40):
         true = person(cam, (-1.5 + 0.12 * f, 6.0))
         net, uv, conf = observe(cam, true, 0.88, rng, 3.0)
-        fd = depth_of(cam, plane, net, uv, conf)
-        box = np.r_[uv.min(0), uv.max(0) - uv.min(0)]
-        (track,) = tracker.update(
-            0.1 * f,
-            net[None] * fd.scale[:, None, None],
-            box[None],
-            np.ones(1),
-            conf[None],
-            uv[None],
-            depth=fd,
-        )
+        track = track_one(tracker, 0.1 * f, cam, plane, net, uv, conf)
         ray = track.root / np.linalg.norm(track.root)
         traces.append(ray @ track.root_covariance @ ray)  # m^2 along the ray
         errors.append(
@@ -391,17 +397,7 @@ def test_a_cut_walker_keeps_their_depth_on_the_floor_contact_of_each_frame():
         net, uv, conf = observe(cam, true, 0.9 * (0.92 if cut else 1.0), rng, 2.0)
         if cut:
             uv[SKEL.index('lwri'), 0] = -4.0
-        fd = depth_of(cam, plane, net, uv, conf)
-        box = np.r_[uv.min(0), uv.max(0) - uv.min(0)]
-        (track,) = tracker.update(
-            0.1 * f,
-            net[None] * fd.scale[:, None, None],
-            box[None],
-            np.ones(1),
-            conf[None],
-            uv[None],
-            depth=fd,
-        )
+        track = track_one(tracker, 0.1 * f, cam, plane, net, uv, conf)
         root = true[[SKEL.index('lhip'), SKEL.index('rhip')]].mean(0)
         hips = track.joints[[SKEL.index('lhip'), SKEL.index('rhip')]].mean(0)
         errors.append(np.linalg.norm(hips - root) / np.linalg.norm(root))
