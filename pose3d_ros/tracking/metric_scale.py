@@ -474,14 +474,21 @@ class TrackScale:
             cues_m.append(np.array(self.net_sum / self.net_n))
             cues_v.append(np.array(self.cfg.network_size_std**2))
         if self.floor_w > 0:
-            f_mu = self.floor_wsum / self.floor_w
-            f_var = 1.0 / self.floor_w + self.floor_sys / self.floor_n
+            f_mu, f_var = self.floor_wsum / self.floor_w, self._floor_var()
             cues_m.append(np.array(f_mu))
             cues_v.append(np.array(f_var))
             if self.floor_scale_known:
                 var_prior = float(prior_var(var_prior, self.log_prior, f_mu, f_var, self.cfg))
         m, v = fuse(cues_m, [np.array(var_prior)] + cues_v)
         return float(m), float(v)
+
+    def _floor_var(self) -> float:
+        """
+        Variance of the floor history's mean size, log units^2 (floor_w > 0).
+
+        Its cues' own noise averaged, plus the plane's error that all of them share.
+        """
+        return 1.0 / self.floor_w + self.floor_sys / self.floor_n
 
     def frame_var(self, default: float) -> float:
         """
@@ -557,8 +564,7 @@ class TrackScale:
                 mu, var = self.estimate()
                 # the plane's (shared) error is in the track's scale too, in the share the floor
                 # has in it; the rest of it is this cue's own
-                f_var = 1.0 / self.floor_w + self.floor_sys / self.floor_n
-                own = float(vy) + float(vs) * max(0.0, 1.0 - var / f_var)
+                own = float(vy) + float(vs) * max(0.0, 1.0 - var / self._floor_var())
                 self.frame_cue = (float(depth.floor_log_size[i] - lm), own)
             else:
                 self.rejected += 1
