@@ -270,3 +270,32 @@ def test_fit_min_confidence_keeps_every_person(pipeline, results):
             assert np.all(np.abs(depth_after - depth_before) < 0.25 * depth_before), name
     finally:
         pipeline.config = default
+
+
+def test_a_body_cut_at_the_chest_by_the_bottom_border_is_cropped_as_a_whole_body(pipeline):
+    # basketball1 cut just below the left player's shoulders (row 182 of 480), same camera:
+    # only the head and the shoulders are in the image. The crop of that box makes BlazePose
+    # fit a whole, small body into it (pose flag < min_pose_score); cropped again with the box
+    # extended down (cut_bottom_extend), the player keeps their depth. Measured: 2.02 x the
+    # whole-image depth without the extension, 0.77 x with it (held-out v10: MRPE 6.7 -> 0.8 m).
+    image = load_rgb('basketball1')
+    camera = Camera.from_fov(image.shape[1], image.shape[0])
+    whole = pipeline.process(image, camera)
+    left = int(np.argmin(whole.boxes[:, 0]))
+    x, y, w, _ = whole.boxes[left]
+    cut = 182
+    cut_camera = Camera(camera.K.copy(), np.zeros(0), 'none', camera.width, cut)
+    box = np.array([[x, y, w, cut - y]])
+    depth = whole.joints[left, [23, 24], 2].mean()
+
+    def cut_depth(extend: float) -> float:
+        old, pipeline.config.cut_bottom_extend = pipeline.config.cut_bottom_extend, extend
+        try:
+            poses = pipeline.process(np.ascontiguousarray(image[:cut]), cut_camera, box)
+        finally:
+            pipeline.config.cut_bottom_extend = old
+        assert len(poses) == 1
+        return float(poses.joints[0, [23, 24], 2].mean())
+
+    assert cut_depth(1.0) / depth > 1.6  # the failure the extension is for
+    assert 0.6 < cut_depth(PipelineConfig.cut_bottom_extend) / depth < 1.3
