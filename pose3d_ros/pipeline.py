@@ -206,6 +206,8 @@ class Pose3DPipeline:
 
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)  # (N, 4) pixels
         scores = np.asarray(scores, np.float32).reshape(-1)  # (N,)
+        # (N, 4) the image borders (left, top, right, bottom) each box reaches: a cut body
+        sides = border_sides(boxes, (camera.width, camera.height), cfg.border_box_px)
         pred = None
         # MeTRAbs: the model's own (official) crop settings
         if hasattr(self.crop_model, 'estimate'):
@@ -223,7 +225,9 @@ class Pose3DPipeline:
             crops = warp_crops(image_rgb, camera, geom, antialias=cfg.antialias)
             lap('crop')
             pred = self.crop_model.predict(crops)
-            geom, pred = self._extend_cut_bottom(image_rgb, camera, geom, pred, boxes)
+            geom, pred = self._extend_cut_bottom(
+                image_rgb, camera, geom, pred, boxes, sides[:, 3]
+            )
             lap('model')
             roi = getattr(pred, 'body_roi', None)
             if roi is not None and cfg.roi_refinement:
@@ -247,8 +251,7 @@ class Pose3DPipeline:
             joints2d = crop_points_to_image(pred.coords2d, camera, geom)  # (N, J, 2) image pixels
             lap('reconstruct')
 
-        # (N,) the box reaches an image border: a person cut by it
-        at_border = border_sides(boxes, (camera.width, camera.height), cfg.border_box_px).any(-1)
+        at_border = sides.any(-1)  # (N,)
         keep = self._select(
             joints, joints2d, from_tracks, scores, getattr(pred, 'pose_score', None), at_border
         )
@@ -285,21 +288,18 @@ class Pose3DPipeline:
         redo = np.nonzero(np.isfinite(boxes).all(1) & (side > 1))[0]
         return self._recrop(image_rgb, camera, geom, pred, boxes[redo], redo)
 
-    def _extend_cut_bottom(self, image_rgb, camera, geom, pred, boxes):
+    def _extend_cut_bottom(self, image_rgb, camera, geom, pred, boxes, bottom):
         """
         Crop again, extended downwards, the boxes cut by the bottom border the model flagged.
 
-        boxes: (N, 4) px. Keeps the new pose where its pose score is higher (cut_bottom_extend).
+        boxes: (N, 4) px; bottom: (N,) bool, the box reaches the bottom border. Keeps the new pose
+        where its pose score is higher (cut_bottom_extend).
         """
         cfg = self.config
         score = getattr(pred, 'pose_score', None)
         if score is None or not cfg.cut_bottom_extend > 1.0:
             return geom, pred
-        size = (camera.width, camera.height)
-        bottom = border_sides(boxes, size, cfg.border_box_px)[:, 3]  # (N,)
-        redo = np.nonzero(bottom & (np.asarray(score) < cfg.min_pose_score))[0]
-        if len(redo) == 0:
-            return geom, pred
+        redo = np.nonzero(bottom & (np.asarray(score) < cfg.min_pose_score))[0]  # (R,)
         longer = boxes[redo].copy()  # (R, 4) px
         longer[:, 3] *= cfg.cut_bottom_extend
         return self._recrop(
