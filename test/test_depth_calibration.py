@@ -21,7 +21,10 @@ camera, person at 5-7 m) and v2_near (a held-out sequence, seed 108: 1.1 m camer
 2-4.5 m). Arrays: joints (F, 33, 3) m, joints2d (F, 33, 2) px, conf (F, 33), boxes (F, 4) px,
 gt_root (F, 3) m (GT hip midpoint), stamps (F,) s, fx px, image_size, normal (3,), offset m,
 skeleton. The constants of DepthConfig were chosen on held-out sequences (v0-v4, seeds
-106-110); d0_walk1 is not one of them.
+106-110); d0_walk1 is not one of them. m33_dance (dance_a, 3.6-4.5 m, 1.8 m camera) and
+m31_run (running, 1.6-3.8 m, 0.9 m camera) are one person each of the held-out mixed-motion
+sequences v9 / v7 (seeds 33 / 31, scripts/make_depth_heldout.sh), 40 frames at 30 Hz, made by
+scripts/make_depth_fixture.py.
 """
 
 from pathlib import Path
@@ -159,3 +162,23 @@ def test_known_floor_root_error_and_honest_covariance(name):
     young, old = np.median(r[r[:, 0] < 1.0, 3]), np.median(r[r[:, 0] >= 3.0, 3])
     assert old < young
     assert 0.01 < old < 0.04
+
+
+@pytest.mark.parametrize('name', ['m33_dance', 'm31_run'])
+def test_a_dancer_and_a_runner_get_a_covariance_as_wide_as_their_error(name):
+    """
+    Dances and runs put the root 4-8 % off even on the true floor: the covariance says so.
+
+    The spread of the network's own body size over the track (DepthConfig.wobble_floor_std) widens
+    the published covariance: inside 2 sigma 0.07 -> 0.93 for the dancer, 0.66 -> 0.89 for the
+    runner, with a sigma along the ray under 2.5x the actual error (not loose). Walkers are not
+    widened (test_known_floor_root_error_and_honest_covariance).
+    """
+    d = load(name)
+    off = track_roots(d, DepthConfig(wobble_depth_gain=0.0, wobble_lateral_gain=0.0))
+    r = track_roots(d)
+    assert len(r) >= 35
+    assert np.median(r[:, 1]) > 0.03  # the error this is about
+    assert np.mean(off[:, 2] <= 2.0) < 0.75  # without the spread: over-confident
+    assert np.mean(r[:, 2] <= 2.0) >= 0.8
+    assert np.median(r[:, 3]) < 2.5 * np.median(r[:, 1])

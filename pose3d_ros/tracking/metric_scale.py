@@ -122,6 +122,17 @@ class DepthConfig:
     # follows someone else (an id switch) or its first floor was wrong. A jump or a step onto a
     # stair and back is shorter than the walking before it, s
     relock_s: float = 0.5
+    # How much the network's own body size wobbles from frame to frame (the spread of its log size
+    # over a track) says how far its pose is from what it knows. For walkers the spread is
+    # 0.010-0.019; for runs, dances, kicks, punches and jumps 0.03-0.11, and those roots are off by
+    # 1.5-3x that spread along the ray (a bias shared by the track's frames, not noise the filter
+    # averages away) and by 0.6-3x it times the body's stature across it (held-out mixed-motion
+    # sequences, GT boxes, true floor). Only the spread beyond `wobble_floor_std` counts; the
+    # estimate starts from that floor, worth `wobble_prior_n` frames. Published covariance only.
+    wobble_floor_std: float = 0.015  # log units
+    wobble_prior_n: int = 3
+    wobble_depth_gain: float = 2.0  # along the ray: gain x spread x distance, 1-sigma
+    wobble_lateral_gain: float = 1.5  # across it: gain x spread x stature, 1-sigma
     min_scale: float = 0.5  # published scale clamped to [min_scale, max_scale] x the network's
     max_scale: float = 2.0
 
@@ -440,6 +451,8 @@ class TrackScale:
         self.log_prior = float(log_prior)
         self.var_prior = (cfg.prior_stature_std_m / cfg.prior_stature_m) ** 2
         self.net_sum, self.net_n = 0.0, 0  # sum / count of log L_model
+        # the same over the whole track for its spread (not reset by a re-lock): n, sum, sum sq
+        self.wob_n, self.wob_sum, self.wob_sq = 0, 0.0, 0.0
         # floor accumulators
         self.floor_wsum, self.floor_w, self.floor_sys, self.floor_n = 0.0, 0.0, 0.0, 0
         self.rejected = 0  # floor measurements gated out
@@ -490,6 +503,24 @@ class TrackScale:
         """
         return 1.0 / self.floor_w + self.floor_sys / self.floor_n
 
+    def wobble_var(self) -> float:
+        """
+        Variance of the network's log body size over the track beyond `wobble_floor_std`^2.
+
+        Log units^2 (see DepthConfig.wobble_floor_std): the sample variance shrunk towards the
+        floor by `wobble_prior_n` pseudo-frames, minus the floor; 0 for a walker.
+        """
+        cfg, n = self.cfg, self.wob_n
+        if n < 2:
+            return 0.0
+        ss = max(0.0, self.wob_sq - self.wob_sum**2 / n)
+        floor = cfg.wobble_floor_std**2
+        return max(0.0, (cfg.wobble_prior_n * floor + ss) / (cfg.wobble_prior_n + n - 1) - floor)
+
+    def stature_m(self) -> float:
+        """Return the person's stature from the track's size estimate, metres."""
+        return self.cfg.prior_stature_m * float(np.exp(self.estimate()[0] - self.log_prior))
+
     def frame_var(self, default: float) -> float:
         """
         Per-frame variance of the network's log depth for this person.
@@ -529,6 +560,8 @@ class TrackScale:
         if np.isfinite(lm):
             self.net_sum += float(lm)
             self.net_n += 1
+            self.wob_n, self.wob_sum = self.wob_n + 1, self.wob_sum + float(lm)
+            self.wob_sq += float(lm) ** 2
         mu, var = self.estimate()
         # mean log network size of the track
         m_bar = self.net_sum / self.net_n if self.net_n else np.nan

@@ -163,10 +163,11 @@ class TrackerConfig:
     root_depth_rel_std: float = 0.11
     # what the filter cannot average away, added to the published covariance only (association
     # unchanged): the network's pelvis against the true one across the ray, an offset a track's
-    # frames share (1.5-6.5 cm per person on the accuracy sequences s0-s4, GT boxes, true floor;
-    # these two terms took their shares inside the 2-sigma ellipsoid from 62/47/19/22/20 % to
-    # 100/57/42/38/28 %: the rest is fast motions and wrong scales), metres ...
-    root_lateral_sys_std_m: float = 0.03
+    # frames share (1.5-6.5 cm per person on the accuracy sequences s0-s4, GT boxes, true floor),
+    # metres; with depth cues a pose the network is unsure of adds more (_shared_error_cov,
+    # DepthConfig.wobble_floor_std). 3 cm and no such term: 100/64/42/37/28 % of s0-s4's roots
+    # inside 2 sigma; 4 cm with it: 100/68/73/78/100 % (held-out v7-v10: 83/86/82/53 %) ...
+    root_lateral_sys_std_m: float = 0.04
     # ... and along the ray the part of the network's per-frame depth noise that consecutive
     # frames share (the filter takes them as independent), over the distance
     root_depth_sys_rel_std: float = 0.02
@@ -635,14 +636,22 @@ class Tracker:
         r = t.kf.predicted(dt)  # (3,) metres
         return t.kf.predicted_pos_cov(dt) + t.scale_var * np.outer(r, r)
 
-    def _shared_error_cov(self, root: np.ndarray) -> np.ndarray:
+    def _shared_error_cov(self, t: _Tracklet) -> np.ndarray:
         """
-        (3, 3) covariance of the root error a track's frames share, m^2.
+        (3, 3) covariance of the root error track t's frames share, m^2.
 
-        root_lateral_sys_std_m across the ray, root_depth_sys_rel_std x the distance along it
+        root_lateral_sys_std_m across the ray, root_depth_sys_rel_std x the distance along it;
+        with depth cues plus what the spread of the network's body size over the track says
+        (metric_scale.DepthConfig.wobble_floor_std): a pose the network is unsure of
         """
-        cfg = self.config
-        return ray_covariance(root, cfg.root_depth_sys_rel_std**2, cfg.root_lateral_sys_std_m**2)
+        cfg, root = self.config, t.kf.pos
+        rel_var, across_var = cfg.root_depth_sys_rel_std**2, cfg.root_lateral_sys_std_m**2
+        if t.scale is not None:
+            dc, wob = t.scale.cfg, t.scale.wobble_var()  # log units^2
+            if wob > 0:
+                rel_var += dc.wobble_depth_gain**2 * wob
+                across_var += wob * (dc.wobble_lateral_gain * t.scale.stature_m()) ** 2
+        return ray_covariance(root, rel_var, across_var)
 
     @staticmethod
     def _predicted_box(t: _Tracklet, stamp_s: float) -> np.ndarray:
@@ -821,7 +830,7 @@ class Tracker:
             # (2,) px
             shift = box_centre(box) - box_centre(t.box_at_match)
             kp = t.keypoints2d + shift
-        cov = self._predicted_cov(t, 0.0) + self._shared_error_cov(t.kf.pos)  # (3, 3) m^2
+        cov = self._predicted_cov(t, 0.0) + self._shared_error_cov(t)  # (3, 3) m^2
         return Track(
             id=t.id,
             state=state,
