@@ -276,33 +276,40 @@ def test_fit_min_confidence_keeps_every_person(pipeline, results):
         pipeline.config = default
 
 
+def _cut_player_depth(pipeline, player: str, cut: int, **config) -> float:
+    """
+    Hip depth of a basketball1 player with the image cut at row `cut`, over the whole image's.
+
+    Same camera; the player's whole-image box cut there is the crop box; config: PipelineConfig
+    fields set for the cut run only.
+    """
+    import dataclasses
+
+    image = load_rgb('basketball1')
+    camera = Camera.from_fov(image.shape[1], image.shape[0])
+    whole = pipeline.process(image, camera)
+    i = int(np.argmin(whole.boxes[:, 0]) if player == 'left' else np.argmax(whole.boxes[:, 0]))
+    x, y, w, _ = whole.boxes[i]
+    cut_camera = Camera(camera.K.copy(), np.zeros(0), 'none', camera.width, cut)
+    default, pipeline.config = pipeline.config, dataclasses.replace(pipeline.config, **config)
+    try:
+        poses = pipeline.process(
+            np.ascontiguousarray(image[:cut]), cut_camera, np.array([[x, y, w, cut - y]])
+        )
+    finally:
+        pipeline.config = default
+    assert len(poses) == 1
+    return float(poses.joints[0, [23, 24], 2].mean() / whole.joints[i, [23, 24], 2].mean())
+
+
 def test_a_body_cut_at_the_chest_by_the_bottom_border_is_cropped_as_a_whole_body(pipeline):
     # basketball1 cut just below the left player's shoulders (row 182 of 480), same camera:
     # only the head and the shoulders are in the image. The crop of that box makes BlazePose
     # fit a whole, small body into it (pose flag < min_pose_score); cropped again with the box
     # extended down (cut_bottom_extend), the player keeps their depth. Measured: 2.02 x the
     # whole-image depth without the extension, 0.77 x with it (held-out v10: MRPE 6.7 -> 0.8 m).
-    image = load_rgb('basketball1')
-    camera = Camera.from_fov(image.shape[1], image.shape[0])
-    whole = pipeline.process(image, camera)
-    left = int(np.argmin(whole.boxes[:, 0]))
-    x, y, w, _ = whole.boxes[left]
-    cut = 182
-    cut_camera = Camera(camera.K.copy(), np.zeros(0), 'none', camera.width, cut)
-    box = np.array([[x, y, w, cut - y]])
-    depth = whole.joints[left, [23, 24], 2].mean()
-
-    def cut_depth(extend: float) -> float:
-        old, pipeline.config.cut_bottom_extend = pipeline.config.cut_bottom_extend, extend
-        try:
-            poses = pipeline.process(np.ascontiguousarray(image[:cut]), cut_camera, box)
-        finally:
-            pipeline.config.cut_bottom_extend = old
-        assert len(poses) == 1
-        return float(poses.joints[0, [23, 24], 2].mean())
-
-    assert cut_depth(1.0) / depth > 1.6  # the failure the extension is for
-    assert 0.6 < cut_depth(PipelineConfig.cut_bottom_extend) / depth < 1.3
+    assert _cut_player_depth(pipeline, 'left', 182, cut_bottom_extend=1.0) > 1.6
+    assert 0.6 < _cut_player_depth(pipeline, 'left', 182) < 1.3
 
 
 @pytest.mark.parametrize('player, cut', [('left', 204), ('right', 210)])
@@ -314,26 +321,8 @@ def test_a_body_cut_at_the_chest_the_model_does_not_flag_is_cropped_as_a_whole_b
     # box: both ankles inside the image, well above the box's bottom. Extended to cut_aspect x
     # the box's width (cut_ankle_margin), the player keeps their depth. Measured against the
     # whole-image depth: left 1.94 -> 0.89 x, right 2.10 -> 1.19 x.
-    image = load_rgb('basketball1')
-    camera = Camera.from_fov(image.shape[1], image.shape[0])
-    whole = pipeline.process(image, camera)
-    i = int(np.argmin(whole.boxes[:, 0]) if player == 'left' else np.argmax(whole.boxes[:, 0]))
-    x, y, w, _ = whole.boxes[i]
-    cut_camera = Camera(camera.K.copy(), np.zeros(0), 'none', camera.width, cut)
-    box = np.array([[x, y, w, cut - y]])
-    depth = whole.joints[i, [23, 24], 2].mean()
-
-    def cut_depth(margin: float) -> float:
-        old, pipeline.config.cut_ankle_margin = pipeline.config.cut_ankle_margin, margin
-        try:
-            poses = pipeline.process(np.ascontiguousarray(image[:cut]), cut_camera, box)
-        finally:
-            pipeline.config.cut_ankle_margin = old
-        assert len(poses) == 1
-        return float(poses.joints[0, [23, 24], 2].mean())
-
-    assert cut_depth(0.0) / depth > 1.6  # the failure the second trigger is for
-    assert 0.7 < cut_depth(PipelineConfig.cut_ankle_margin) / depth < 1.3
+    assert _cut_player_depth(pipeline, player, cut, cut_ankle_margin=0.0) > 1.6
+    assert 0.7 < _cut_player_depth(pipeline, player, cut) < 1.3
 
 
 def test_a_portrait_cut_at_the_waist_is_placed_where_the_face_says(pipeline):
