@@ -70,15 +70,6 @@ class PipelineConfig:
     # shoulders up, whose crop the model fills with a whole, small body (held-out v10: placed
     # 2.6-3.6x too far; extended x3: 0.6-1.25x). 1 = off
     cut_bottom_extend: float = 3.0
-    # the same for a box on the bottom border whose crop the model fills with a whole body it
-    # does not flag: both its ankles inside the image, more than cut_ankle_margin x the box
-    # height above the box's bottom (the model contradicts the box: a standing body's ankles sit
-    # about 0.04 of it above its soles). The box is extended to cut_aspect x its width (at most
-    # cut_bottom_extend x its height): the visible part's width stands for the body's
-    # (basketball photos cut 0.5-4 shoulder-to-nose lengths below the shoulders: full body 2.1-3.3
-    # x the cut box's width). 0 = off
-    cut_ankle_margin: float = 0.08
-    cut_aspect: float = 2.3
     # joints below this confidence are left out of the translation fit
     fit_min_confidence: float = 0.0
     # reconstruction: joints this close to the crop border count as truncated
@@ -299,41 +290,21 @@ class Pose3DPipeline:
 
     def _extend_cut_bottom(self, image_rgb, camera, geom, pred, boxes, bottom):
         """
-        Crop again, extended downwards, the boxes cut by the bottom border that hold a misfit body.
+        Crop again, extended downwards, the boxes cut by the bottom border the model flagged.
 
-        boxes: (N, 4) px; bottom: (N,) bool, the box reaches the bottom border. Flagged crops
-        (pose score below min_pose_score): the box x cut_bottom_extend, the new pose kept where
-        its pose score is higher. Unflagged crops whose ankles the model put inside the image well
-        above the box's bottom (cut_ankle_margin): the box extended to cut_aspect x its width.
+        boxes: (N, 4) px; bottom: (N,) bool, the box reaches the bottom border. Keeps the new pose
+        where its pose score is higher (cut_bottom_extend).
         """
         cfg = self.config
         score = getattr(pred, 'pose_score', None)
         if score is None or not cfg.cut_bottom_extend > 1.0:
             return geom, pred
-        flagged = bottom & (np.asarray(score) < cfg.min_pose_score)  # (N,)
-        redo = np.nonzero(flagged)[0]  # (R,)
+        redo = np.nonzero(bottom & (np.asarray(score) < cfg.min_pose_score))[0]  # (R,)
         longer = boxes[redo].copy()  # (R, 4) px
         longer[:, 3] *= cfg.cut_bottom_extend
-        geom, pred = self._recrop(
+        return self._recrop(
             image_rgb, camera, geom, pred, self.crop_boxes(longer), redo, only_better=True
         )
-        if not cfg.cut_ankle_margin > 0 or not (bottom & ~flagged).any():
-            return geom, pred
-        s = skeletons.get_skeleton(self.model_skeleton)
-        ank = crop_points_to_image(
-            pred.coords2d[:, [s.index('lank'), s.index('rank')]], camera, geom
-        )  # (N, 2, 2) image px
-        with np.errstate(invalid='ignore'):
-            above = (boxes[:, 1] + boxes[:, 3])[:, None] - ank[..., 1]  # (N, 2) px
-            inside = (ank >= 0).all(-1) & (ank[..., 0] <= camera.width - 1)  # (N, 2)
-            short = (inside & (above > cfg.cut_ankle_margin * boxes[:, 3:4])).all(-1)  # (N,)
-        height = np.clip(
-            cfg.cut_aspect * boxes[:, 2], boxes[:, 3], cfg.cut_bottom_extend * boxes[:, 3]
-        )  # (N,) px
-        redo = np.nonzero(bottom & ~flagged & short & (height > 1.05 * boxes[:, 3]))[0]  # (R,)
-        longer = boxes[redo].copy()  # (R, 4) px
-        longer[:, 3] = height[redo]
-        return self._recrop(image_rgb, camera, geom, pred, self.crop_boxes(longer), redo)
 
     def _recrop(self, image_rgb, camera, geom, pred, squares, redo, only_better=False):
         """
