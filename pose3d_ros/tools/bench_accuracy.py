@@ -61,6 +61,10 @@ def describe(seq: str, frames: int, people: int) -> str:
     return f'`{Path(seq).name}` ({frames} frames, {people} people; {settings})'
 
 
+# share of a 3D Gaussian inside its 2-sigma ellipsoid (chi-square, 3 degrees of freedom: 0.739)
+GAUSSIAN_3D_2SIGMA = 0.74
+
+
 def reading(det: dict, oracle: dict) -> list[str]:
     """Plain-language split of the error, from the pooled rows."""
     f, o = det['overall']['frame'], oracle['overall']['frame']
@@ -103,10 +107,11 @@ def reading(det: dict, oracle: dict) -> list[str]:
     }
     if shares:
         cover = ', '.join(f'{name} {100 * v:.0f}%' for name, v in shares.items())
-        low = [name for name, v in shares.items() if v < 0.74]
+        low = [name for name, v in shares.items() if v < GAUSSIAN_3D_2SIGMA]
         out.append(
             '- Covariance (GT boxes, true floor): share of the tracked roots whose error lies'
-            f' inside the published 2-sigma ellipsoid (3D: 74% for an exact Gaussian): {cover}.'
+            ' inside the published 2-sigma ellipsoid (3D:'
+            f' {100 * GAUSSIAN_3D_2SIGMA:.0f}% for an exact Gaussian): {cover}.'
             + (
                 f" Below that: {', '.join(low)}, off by more than the covariance says."
                 if low
